@@ -1,0 +1,1 @@
+"""Code that runs on the desktop and talks to a board."""

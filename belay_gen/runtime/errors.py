@@ -1,0 +1,78 @@
+"""Errors raised by belay-gen.
+
+Every error a user can see derives from :class:`BelayError`::
+
+    BelayError
+    ├── ConnectionFailed          the port cannot be opened (missing, busy, not a board)
+    │   └── PortBusyError          another process holds the port
+    ├── ConnectionLost            the link dropped and reconnect attempts ran out
+    ├── DeviceTimeoutError        the board did not answer in time (it was interrupted)
+    ├── ProtocolError             the board answered something the raw REPL never sends
+    ├── AuthenticationError       wrong WebREPL password
+    ├── FeatureUnavailableError   the board lacks what was asked (e.g. ``_thread``)
+    ├── SpecialFunctionNameError  a task uses a reserved name
+    ├── ResultNotLiteralError     a task returned something ``ast.literal_eval`` cannot read
+    ├── ConfigError               bad ``[tool.belay]`` configuration
+    └── PyboardException          an exception raised by code running on the board
+
+Each message says what went wrong and how to fix it, in one line where possible.
+"""
+
+from __future__ import annotations
+
+
+class BelayError(Exception):
+    """Base class of every belay-gen error."""
+
+
+class ConnectionFailed(BelayError):
+    """The port could not be opened or did not lead to a MicroPython board."""
+
+
+class PortBusyError(ConnectionFailed):
+    """Another process holds the port."""
+
+
+class ConnectionLost(BelayError):
+    """The connection to the board dropped and could not be re-established."""
+
+
+class DeviceTimeoutError(BelayError):
+    """The board did not answer within the allowed time."""
+
+
+class ProtocolError(BelayError):
+    """The board sent something the raw REPL protocol does not allow."""
+
+
+class AuthenticationError(BelayError):
+    """The WebREPL password was refused."""
+
+
+class FeatureUnavailableError(BelayError):
+    """The board does not support the requested feature."""
+
+
+class SpecialFunctionNameError(BelayError):
+    """A task or thread uses a name reserved by MicroPython or belay-gen."""
+
+
+class ResultNotLiteralError(BelayError):
+    """A task returned a value that cannot travel back as a Python literal."""
+
+
+class ConfigError(BelayError):
+    """The project configuration is invalid."""
+
+
+class PyboardException(BelayError):
+    """An exception raised by code running on the board.
+
+    ``exc_type`` is the board-side exception class name (e.g. ``"ValueError"``) and
+    ``board_traceback`` the traceback text the board printed.
+    """
+
+    def __init__(self, message: str, exc_type: str = "", board_traceback: str = "") -> None:
+        super().__init__(message)
+        self.exc_type = exc_type
+        self.board_traceback = board_traceback

@@ -1,0 +1,1 @@
+"""Byte transports to a board: serial ports, ptys, the virtual board."""
