@@ -1,0 +1,69 @@
+# A filesystem jailed to one host directory, mounted at "/" of the virtual board.
+# Paths are normalised here (relative to our own cwd, "." and ".." resolved); a path
+# that would climb above "/" is refused, so board code never reaches host files.
+import errno
+
+
+def _split(path):
+    return [part for part in path.split("/") if part and part != "."]
+
+
+class JailFs:
+    def __init__(self, posix_vfs):
+        self._vfs = posix_vfs
+        self._cwd = "/"
+
+    def _path(self, path):
+        if not path.startswith("/"):
+            path = self._cwd + "/" + path
+        parts = []
+        for part in _split(path):
+            if part == "..":
+                if not parts:
+                    raise OSError(errno.EACCES)
+                parts.pop()
+            else:
+                parts.append(part)
+        return "/" + "/".join(parts)
+
+    def mount(self, readonly, mkfs):
+        pass
+
+    def umount(self):
+        pass
+
+    def chdir(self, path):
+        path = self._path(path)
+        if self._vfs.stat(path)[0] & 0x4000 == 0:
+            raise OSError(errno.ENOTDIR)
+        self._cwd = path
+
+    def getcwd(self):
+        return self._cwd
+
+    def ilistdir(self, path):
+        return self._vfs.ilistdir(self._path(path))
+
+    def stat(self, path):
+        return self._vfs.stat(self._path(path))
+
+    def statvfs(self, path):
+        return self._vfs.statvfs(self._path(path))
+
+    def open(self, path, mode):
+        return self._vfs.open(self._path(path), mode)
+
+    def mkdir(self, path):
+        return self._vfs.mkdir(self._path(path))
+
+    def rmdir(self, path):
+        path = self._path(path)
+        if path == "/":
+            raise OSError(errno.EACCES)
+        return self._vfs.rmdir(path)
+
+    def remove(self, path):
+        return self._vfs.remove(self._path(path))
+
+    def rename(self, old, new):
+        return self._vfs.rename(self._path(old), self._path(new))
