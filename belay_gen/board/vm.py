@@ -7,6 +7,7 @@ installs the ``machine`` stub and runs ``boot.py``/``main.py`` before the REPL s
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import pty
@@ -82,17 +83,13 @@ class BoardVM:
 
     def interrupt(self) -> None:
         """Deliver a KeyboardInterrupt to running code."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGINT)
-        except ProcessLookupError:
-            pass
 
     def stop(self) -> None:
         """Kill the VM and release its terminal."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        try:
+        with contextlib.suppress(OSError):
             os.close(self.master_fd)
-        except OSError:
-            pass
