@@ -38,9 +38,7 @@ def board_root() -> Iterator[Path]:
 def virtual_board(board_root: Path) -> Iterator[VirtualBoard]:
     """A running virtual board on its own pty (``virtual_board.path``), one per test."""
     require_board()
-    lines: list[str] = []
-    board = VirtualBoard(board_root, trace=lines.append)
-    board.trace_lines = lines  # type: ignore[attr-defined]
+    board = VirtualBoard(board_root)
     board.start()
     try:
         yield board

@@ -100,7 +100,10 @@ class VirtualBoard:
         tty.setraw(self._slave_fd)
         self.path = os.ttyname(self._slave_fd)
         self._threads: list[threading.Thread] = []
+        #: Number of resets (soft reboots and VM restarts) since start.
         self.resets = 0
+        #: Pin/peripheral events reported by the board's ``machine`` module, in order.
+        self.trace_lines: list[str] = []
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self, timeout: float = 30.0) -> None:
@@ -238,8 +241,9 @@ class VirtualBoard:
             data = os.read(self._trace_r, 65536)
         except OSError:
             return
-        if self._trace is not None:
-            for line in data.decode("utf-8", "replace").splitlines():
+        for line in data.decode("utf-8", "replace").splitlines():
+            self.trace_lines.append(line)
+            if self._trace is not None:
                 self._trace(line)
 
     # -- client -> board ----------------------------------------------------------------

@@ -42,7 +42,16 @@ class JailFs:
         return self._cwd
 
     def ilistdir(self, path):
-        return self._vfs.ilistdir(self._path(path))
+        # Board filesystems (FAT, littlefs) report each file's size; VfsPosix does not.
+        base = self._path(path)
+        prefix = base if base.endswith("/") else base + "/"
+        for entry in self._vfs.ilistdir(base):
+            if len(entry) > 3:
+                yield entry
+            elif entry[1] == 0x4000:
+                yield (entry[0], entry[1], entry[2], 0)
+            else:
+                yield (entry[0], entry[1], entry[2], self._vfs.stat(prefix + entry[0])[6])
 
     def stat(self, path):
         return self._vfs.stat(self._path(path))
