@@ -94,6 +94,8 @@ class VirtualBoard:
         self._pending_input = bytearray()
         self._raw_mode = False
         self._last_interrupt = 0.0
+        self._tail = b""  # last output bytes, to find banners split across reads
+        self._last_cr = False
         self._vm: BoardVM | None = None
         self._trace_r, self._trace_w = os.pipe()
         self._master_fd, self._slave_fd = pty.openpty()
@@ -171,8 +173,6 @@ class VirtualBoard:
     def _pump_output(self) -> None:
         booting = bytearray()  # output before the start-up marker
         awaiting_raw_banner: bytearray | None = None
-        tail = b""  # last bytes seen, to find banners split across reads
-        last_cr = False
         while not self._stopping.is_set():
             vm = self._vm
             assert vm is not None
@@ -196,7 +196,6 @@ class VirtualBoard:
                 self._reboot()
                 booting.clear()
                 awaiting_raw_banner = None
-                tail = b""
                 continue
             if not self._ready.is_set():
                 if awaiting_raw_banner is None:
@@ -206,10 +205,10 @@ class VirtualBoard:
                         keep = _partial_suffix(booting, MARKER)
                         out = bytes(booting[: len(booting) - keep])
                         del booting[: len(booting) - keep]
-                        out, last_cr = _cook(out, last_cr)
+                        out, self._last_cr = _cook(out, self._last_cr)
                         self._send_to_client(out)
                         continue
-                    out, last_cr = _cook(bytes(booting[:index]), last_cr)
+                    out, self._last_cr = _cook(bytes(booting[:index]), self._last_cr)
                     self._send_to_client(out)
                     data = bytes(booting[index + len(MARKER) :])
                     booting.clear()
@@ -226,15 +225,27 @@ class VirtualBoard:
                     data = bytes(awaiting_raw_banner[index:])
                     awaiting_raw_banner = None
                     self._set_ready()
-            seen = tail + data
-            if RAW_BANNER in seen:
-                self._raw_mode = True
-            elif FRIENDLY_BANNER_END in seen:
-                self._raw_mode = False
-            tail = seen[-64:]
-            if not self._raw_mode:
-                data, last_cr = _cook(data, last_cr)
-            self._send_to_client(data)
+            self._send_to_client(self._track_mode(data))
+
+    def _track_mode(self, data: bytes) -> bytes:
+        """Follow raw/friendly mode from the banners and cook friendly-mode output."""
+        seen = self._tail + data
+        self._tail = seen[-64:]
+        raw_at = seen.find(RAW_BANNER)
+        if raw_at >= 0 and seen.find(FRIENDLY_BANNER_END, raw_at) < 0:
+            # Output up to the banner belongs to friendly mode; from the banner on, raw.
+            split = max(0, raw_at - len(seen) + len(data))
+            was_raw, self._raw_mode = self._raw_mode, True
+            if was_raw:
+                return data
+            head, self._last_cr = _cook(data[:split], self._last_cr)
+            return head + data[split:]
+        if FRIENDLY_BANNER_END in seen:
+            self._raw_mode = False
+        if self._raw_mode:
+            return data
+        data, self._last_cr = _cook(data, self._last_cr)
+        return data
 
     def _forward_trace(self) -> None:
         try:

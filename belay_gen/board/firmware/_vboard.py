@@ -28,7 +28,7 @@ def start(root, trace_fd, run_main, namespace):
     if trace_fd >= 0:
         _vboard_machine._trace = open(trace_fd, "w")
     sys.modules["machine"] = _vboard_machine
-    jail = _vboard_fs.JailFs(vfs.VfsPosix(root))
+    jail = _vboard_fs.JailFs(root)
     vfs.umount("/")
     vfs.mount(jail, "/")
     import os

@@ -2,6 +2,7 @@
 # Paths are normalised here (relative to our own cwd, "." and ".." resolved); a path
 # that would climb above "/" is refused, so board code never reaches host files.
 import errno
+import vfs
 
 
 def _split(path):
@@ -9,8 +10,12 @@ def _split(path):
 
 
 class JailFs:
-    def __init__(self, posix_vfs):
-        self._vfs = posix_vfs
+    def __init__(self, root):
+        self._root = root.rstrip("/")
+        self._vfs = vfs.VfsPosix(root)
+        # VfsPosix(root).rename builds both paths in one shared buffer, so the first is
+        # clobbered; rename through a root-less VfsPosix with full host paths instead.
+        self._host = vfs.VfsPosix()
         self._cwd = "/"
 
     def _path(self, path):
@@ -75,4 +80,4 @@ class JailFs:
         return self._vfs.remove(self._path(path))
 
     def rename(self, old, new):
-        return self._vfs.rename(self._path(old), self._path(new))
+        return self._host.rename(self._root + self._path(old), self._root + self._path(new))
