@@ -1,0 +1,1 @@
+# MicroPython snippets that belay-gen sends to a board; read with importlib.resources.

@@ -1,0 +1,99 @@
+"""Arguments out, results back: the literal encoding of task calls and the result frames.
+
+A task call travels as Python source built from literals; the board answers with one line
+per value, ``_BELAY<kind><nonce> <type> <repr>`` (see ``board/snippets/frames.py``), where the
+nonce is chosen per connection so user output cannot forge a frame.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+from belay_gen.runtime.errors import ResultNotLiteralError
+
+RESULT = "R"
+YIELD = "Y"
+_LITERAL_SCALARS = (bool, int, float, complex, str, bytes, type(None))
+
+
+def new_nonce() -> str:
+    """A fresh per-connection frame nonce."""
+    return secrets.token_hex(6)
+
+
+def frames_snippet(nonce: str) -> str:
+    """Board code that defines the frame printers for this connection."""
+    text = resources.files("belay_gen.board.snippets").joinpath("frames.py").read_text()
+    return f"__belay_nonce = {nonce!r}\n{text}"
+
+
+def is_literal(value: object) -> bool:
+    """True when ``repr(value)`` reads back with :func:`ast.literal_eval` on both sides."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    if isinstance(value, _LITERAL_SCALARS):
+        return True
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return all(is_literal(item) for item in value)
+    if isinstance(value, dict):
+        return all(is_literal(k) and is_literal(v) for k, v in value.items())
+    return False
+
+
+def encode_call(target: str, args: Iterable[tuple[str, object]]) -> str:
+    """``target(arg=repr, ...)`` source, after checking each argument is a literal.
+
+    ``args`` are ``(name, value)`` pairs; a name of ``""`` is positional. A non-literal value
+    raises ``TypeError`` naming the parameter and its type, before anything is sent.
+    """
+    parts = []
+    for name, value in args:
+        if not is_literal(value):
+            label = f"argument {name!r}" if name else "a positional argument"
+            raise TypeError(
+                f"{label} of {target}() is a {type(value).__name__}; task arguments must be "
+                "Python literals (None, bool, int, float, str, bytes, and lists, tuples, "
+                "sets and dicts of those)"
+            )
+        parts.append(f"{name}={value!r}" if name else repr(value))
+    return f"{target}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One value the board sent back."""
+
+    kind: str
+    value: object
+
+
+class FrameParser:
+    """Splits board output into user text and result frames for one connection's nonce."""
+
+    def __init__(self, nonce: str) -> None:
+        self._markers = {f"_BELAY{kind}{nonce} ": kind for kind in (RESULT, YIELD)}
+
+    def parse_line(self, line: str) -> Frame | None:
+        """The frame in ``line``, or None when the line is ordinary output."""
+        for marker, kind in self._markers.items():
+            if line.startswith(marker):
+                type_name, _, text = line[len(marker) :].rstrip("\r\n").partition(" ")
+                return Frame(kind, decode_value(text, type_name))
+        return None
+
+
+def decode_value(text: str, type_name: str) -> object:
+    """Read a board ``repr``; a value that is not a literal raises ResultNotLiteralError."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        raise ResultNotLiteralError(
+            f"the task returned a {type_name}, which cannot travel back to the host "
+            f"(repr {text[:80]!r}); return a literal (None, bool, int, float, str, bytes, "
+            "or lists, tuples, sets and dicts of those) instead"
+        ) from None
