@@ -72,6 +72,11 @@ class PyboardException(BelayError):
     ``board_traceback`` the traceback text the board printed.
     """
 
+    def __new__(cls, message: str = "", *args: object, **kwargs: object) -> PyboardException:
+        # Subclasses also derive from builtins such as OSError, whose __new__ would read
+        # our extra arguments as errno and strerror: give them the message alone.
+        return super().__new__(cls, message)
+
     def __init__(self, message: str, exc_type: str = "", board_traceback: str = "") -> None:
         super().__init__(message)
         self.exc_type = exc_type

@@ -1,0 +1,366 @@
+"""``Device``: a connected board whose functions the host calls as if they were local.
+
+Compatible with Belay's ``Device``::
+
+    import belay_gen as belay
+
+    device = belay.Device("/dev/ttyUSB0")
+
+    @device.task
+    def set_led(state):
+        Pin(25, Pin.OUT).value(state)
+
+    set_led(True)
+
+Every board interaction goes through one lock, so a ``Device`` may be shared by host threads.
+"""
+
+from __future__ import annotations
+
+import ast
+import queue
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+from belay_gen.runtime.codec import (
+    YIELD,
+    Frame,
+    FrameParser,
+    encode_call,
+    frames_snippet,
+    new_nonce,
+)
+from belay_gen.runtime.dynamic import CompiledForBoard
+from belay_gen.runtime.errors import ConnectionLost
+from belay_gen.runtime.executors import KINDS, MARK, BoardFunction, Executor, ExecutorSlot
+from belay_gen.runtime.implementation import Implementation, probe
+from belay_gen.runtime.output import LineRouter
+from belay_gen.runtime.repl import RawRepl
+from belay_gen.runtime.tracebacks import SourceSpan, board_exception
+from belay_gen.runtime.transport import Transport, open_transport
+
+DEFAULT_STARTUP = resources.files("belay_gen.board.snippets").joinpath("startup.py").read_text()
+_DONE = object()
+
+
+class Device:
+    """A MicroPython/CircuitPython board.
+
+    ``port``: a serial port (``/dev/ttyACM0``), or ``virtual:[DIR][?baud=N]`` for the virtual
+    board. ``startup``: code run after each (re)connect (default: the common imports Belay
+    does; missing modules are skipped). ``attempts``: how often to reconnect when the link
+    drops (negative: forever), ``reconnect_delay`` seconds apart. ``timeout``: default limit
+    in seconds for each call (``None``: no limit).
+    """
+
+    MAX_HISTORY = 1000
+
+    task = ExecutorSlot("task")
+    thread = ExecutorSlot("thread")
+    setup = ExecutorSlot("setup")
+    teardown = ExecutorSlot("teardown")
+
+    def __init__(
+        self,
+        port: str | None = None,
+        startup: str | None = None,
+        attempts: int = 0,
+        password: str | None = None,
+        timeout: float | None = None,
+        *,
+        transport: Transport | None = None,
+        reconnect_delay: float = 1.0,
+        **kwargs: Any,
+    ) -> None:
+        if port is None and transport is None:
+            raise TypeError("Device() needs a port (e.g. '/dev/ttyACM0' or 'virtual:')")
+        self.port = port if port is not None else transport.description  # type: ignore[union-attr]
+        self.startup = startup
+        self.attempts = attempts
+        self.timeout = timeout
+        self.reconnect_delay = reconnect_delay
+        self._password = password
+        self._lock = threading.RLock()
+        self._history: deque[tuple[str, Any]] = deque(maxlen=self.MAX_HISTORY)
+        self._spans: dict[str, SourceSpan] = {}
+        self._teardowns: list[BoardFunction] = []
+        self._closed = False
+        for kind in KINDS:
+            self.__dict__[f"_executor_{kind}"] = Executor(self, kind)
+        self._connect(transport)
+        self._define_marked_methods()
+
+    # -- connection -------------------------------------------------------------------------
+    def _connect(self, transport: Transport | None = None) -> None:
+        self._transport = transport if transport is not None else open_transport(self.port)
+        try:
+            self._repl = RawRepl(self._transport)
+            self._repl.enter()
+            self._repl.soft_reset()
+            self._nonce = new_nonce()
+            self._parser = FrameParser(self._nonce)
+            startup = DEFAULT_STARTUP if self.startup is None else self.startup
+            self._repl.exec_or_raise(frames_snippet(self._nonce) + "\n" + startup)
+            self.implementation: Implementation = probe(self._repl)
+            self.has_threads = self._probe_threads()
+        except BaseException:
+            self._transport.close()
+            raise
+
+    def _probe_threads(self) -> bool:
+        return (
+            self._run(
+                "try:\n import _thread\n __belay_r(True)\nexcept ImportError:\n __belay_r(False)\n"
+            )
+            is True
+        )
+
+    def reconnect(self, attempts: int | None = None) -> None:
+        """Reconnect and replay the recorded history (definitions, ``device(...)`` calls, syncs).
+
+        Tries ``attempts`` times (default: the Device's ``attempts``; negative: forever),
+        ``reconnect_delay`` seconds apart; raises :class:`ConnectionLost` when none works.
+        """
+        budget = self.attempts if attempts is None else attempts
+        with self._lock:
+            self._transport.close()
+            tries = 0
+            while True:
+                try:
+                    self._connect()
+                    break
+                except ConnectionLost:
+                    raise
+                except Exception as exc:
+                    tries += 1
+                    if 0 <= budget <= tries:
+                        raise ConnectionLost(
+                            f"could not reconnect to {self.port} after {tries} attempt(s): {exc}"
+                        ) from exc
+                    time.sleep(self.reconnect_delay)
+            for kind, payload in list(self._history):
+                if kind == "exec":
+                    self._run(payload, record=False)
+                elif kind == "sync":
+                    self.sync(*payload[0], record=False, **payload[1])
+
+    def close(self) -> None:
+        """Run teardown functions, then release the port. Closing twice is harmless."""
+        if self._closed:
+            return
+        try:
+            for teardown in self._teardowns:
+                teardown()
+        finally:
+            self._closed = True
+            self._transport.close()
+
+    def __enter__(self) -> Device:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- running code -----------------------------------------------------------------------
+    def __call__(
+        self,
+        cmd: str,
+        minify: bool = True,
+        stream_out: TextIO | None = sys.stdout,
+        record: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        """Run ``cmd`` on the board; prints stream to ``stream_out``; return the value of a
+        trailing expression (a literal), else ``None``. ``record`` keeps it for replay."""
+        code = _return_trailing_expression(cmd)
+        if minify:
+            from belay_gen.runtime.dynamic import _minify
+
+            code = _minify(code)
+        return self._run(code, record=record, stream_out=stream_out, timeout=timeout)
+
+    def call(
+        self,
+        target: str,
+        args: Sequence[tuple[str, object]],
+        *,
+        generator: bool = False,
+        timeout: float | None = None,
+        stream_out: TextIO | None = sys.stdout,
+    ) -> Any:
+        """Call ``target(...)`` on the board with literal ``(name, value)`` arguments.
+
+        Returns its value, or, with ``generator=True``, an iterator over the values it yields
+        (each arrives as the board produces it).
+        """
+        call = encode_call(target, args)
+        if generator:
+            code = f"for __belay_v in {call}:\n __belay_y(__belay_v)\n__belay_r(None)\n"
+            return self._stream_generator(code, timeout, stream_out)
+        return self._run(f"__belay_r({call})", record=False, stream_out=stream_out, timeout=timeout)
+
+    def spawn(self, target: str, args: Sequence[tuple[str, object]]) -> None:
+        """Start ``target(...)`` in a board thread and return at once."""
+        positional = tuple(value for name, value in args if not name)
+        keywords = {name: value for name, value in args if name}
+        self._run(
+            f"import _thread\n_thread.start_new_thread({target}, {positional!r}, {keywords!r})",
+            record=False,
+        )
+
+    def define(self, compiled: CompiledForBoard) -> None:
+        """Send a function definition to the board (recorded for replay)."""
+        self._spans[compiled.name] = compiled.span
+        self._run(compiled.device_code, record=True)
+
+    def run_body(self, compiled: CompiledForBoard, args: Sequence[tuple[str, object]]) -> Any:
+        """Run a setup/teardown body in the board's global scope, its arguments as globals."""
+        assignments = ";".join(f"{name}={value!r}" for name, value in args if name)
+        lines = compiled.body_code.split("\n")
+        if assignments and lines and not lines[0].strip():
+            lines[0] = assignments
+            code = "\n".join(lines)
+        else:
+            code = (assignments + "\n" if assignments else "") + compiled.body_code
+        self._spans["<module>"] = compiled.span
+        try:
+            return self._run(code, record=True)
+        finally:
+            self._spans.pop("<module>", None)
+
+    def add_teardown(self, function: BoardFunction) -> None:
+        self._teardowns.append(function)
+
+    # -- the one place that talks to the board ----------------------------------------------
+    def _run(
+        self,
+        code: str,
+        *,
+        record: bool = False,
+        stream_out: TextIO | None = sys.stdout,
+        timeout: float | None = None,
+        on_frame: Callable[[Frame], None] | None = None,
+    ) -> Any:
+        results: list[object] = []
+        handler = on_frame if on_frame is not None else (lambda frame: results.append(frame.value))
+        with self._lock:
+            if self._closed:
+                raise ConnectionLost(f"the Device for {self.port} is closed")
+            router = LineRouter(self._parser, stream_out, handler)
+            try:
+                outcome = self._repl.exec(
+                    code,
+                    timeout=self.timeout if timeout is None else timeout,
+                    stdout_callback=router.feed,
+                )
+            except ConnectionLost:
+                if self.attempts == 0:
+                    raise
+                self.reconnect()
+                router = LineRouter(self._parser, stream_out, handler)
+                outcome = self._repl.exec(code, timeout=timeout, stdout_callback=router.feed)
+            router.close()
+            if not outcome.ok:
+                raise board_exception(outcome.error, self._spans)
+            if router.error is not None:
+                raise router.error
+            if record:
+                self._history.append(("exec", code))
+        return results[-1] if results else None
+
+    def _stream_generator(
+        self, code: str, timeout: float | None, stream_out: TextIO | None
+    ) -> Iterator[Any]:
+        values: queue.Queue[Any] = queue.Queue()
+
+        def on_frame(frame: Frame) -> None:
+            if frame.kind == YIELD:
+                values.put(frame.value)
+
+        def worker() -> None:
+            try:
+                self._run(code, timeout=timeout, stream_out=stream_out, on_frame=on_frame)
+                values.put(_DONE)
+            except BaseException as exc:
+                values.put(_Failure(exc))
+
+        threading.Thread(target=worker, daemon=True, name="belay-gen generator").start()
+
+        def consume() -> Iterator[Any]:
+            while True:
+                item = values.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, _Failure):
+                    raise item.exc
+                yield item
+
+        return consume()
+
+    # -- sync ------------------------------------------------------------------------------
+    def sync(self, folder: str | Path, *args: Any, record: bool = True, **kwargs: Any) -> Any:
+        """Mirror ``folder`` onto the board (see :func:`belay_gen.runtime.sync.sync_folder`)."""
+        from belay_gen.runtime.sync import sync_folder
+
+        with self._lock:
+            report = sync_folder(self._repl, Path(folder), *args, **kwargs)
+            if record:
+                self._history.append(("sync", ((folder, *args), kwargs)))
+        return report
+
+    # -- class style ------------------------------------------------------------------------
+    def _define_marked_methods(self) -> None:
+        autoinit: list[BoardFunction] = []
+        for klass in reversed(type(self).__mro__):
+            for name, attribute in vars(klass).items():
+                func = getattr(attribute, "__func__", None)
+                marked = getattr(func, MARK, None)
+                if func is None or marked is None:
+                    continue
+                kind, options = marked
+                autoinit_flag = bool(options.pop("autoinit", False)) if kind == "setup" else False
+                options = {k: v for k, v in options.items() if k in ("minify", "register")}
+                function = self.__dict__[f"_executor_{kind}"].define(func, **options)
+                self.__dict__[name] = function
+                if autoinit_flag:
+                    autoinit.append(function)
+                    options["autoinit"] = True
+        for function in autoinit:
+            function()
+
+
+class _Failure:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+def _return_trailing_expression(cmd: str) -> str:
+    """Rewrite ``cmd`` so the value of a final expression statement comes back as a frame."""
+    try:
+        tree = ast.parse(cmd)
+    except SyntaxError:
+        return cmd  # MicroPython-only syntax: run as is, no value comes back
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return cmd
+    last = tree.body[-1]
+    segment = ast.get_source_segment(cmd, last)
+    if segment is None or last.end_lineno is None or last.end_col_offset is None:
+        return cmd
+    lines = cmd.splitlines()
+    start, end = last.lineno - 1, last.end_lineno - 1
+    prefix = lines[start][: last.col_offset]
+    tail = lines[end][last.end_col_offset :]
+    wrapped = f"{prefix}__belay_r({segment}){tail}"
+    return "\n".join([*lines[:start], wrapped, *lines[end + 1 :]]) + "\n"

@@ -1,0 +1,193 @@
+"""``@device.task``, ``@device.thread``, ``@device.setup``, ``@device.teardown``.
+
+An executor turns a host function into a :class:`BoardFunction`: the function is compiled
+for the board once (the compiler's pipeline), defined there, and each host call becomes one
+remote call. Used on a ``Device`` subclass, ``@Device.task`` only marks a method; the
+instance defines it when it connects.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from belay_gen.runtime.codec import is_literal
+from belay_gen.runtime.dynamic import CompiledForBoard, compile_for_board
+from belay_gen.runtime.errors import FeatureUnavailableError, SpecialFunctionNameError
+
+if TYPE_CHECKING:
+    from belay_gen.runtime.device import Device
+
+KINDS = ("task", "thread", "setup", "teardown")
+MARK = "__belay_gen_executor__"
+
+
+def check_name(name: str) -> None:
+    """Reject names MicroPython or belay-gen reserve, before anything is sent."""
+    if (name.startswith("__") and name.endswith("__")) or name.startswith(("_belay", "__belay")):
+        raise SpecialFunctionNameError(
+            f"{name!r} is reserved (dunder names and names starting with '_belay' or "
+            "'__belay' belong to MicroPython and belay-gen); rename the function"
+        )
+
+
+def literal_arguments(
+    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> list[tuple[str, object]]:
+    """Bind a call to ``func``'s signature and return ``(name, value)`` pairs to encode.
+
+    Positional-only and ``*args`` values travel positionally (name ``""``); everything else
+    by keyword. A value that is not a literal is a ``TypeError`` naming its parameter.
+    """
+    bound = inspect.signature(func).bind(*args, **kwargs)
+    pairs: list[tuple[str, object]] = []
+    for name, value in bound.arguments.items():
+        kind = inspect.signature(func).parameters[name].kind
+        values = value.items() if kind is inspect.Parameter.VAR_KEYWORD else None
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            items = [(f"{name}[{i}]", "", item) for i, item in enumerate(value)]
+        elif values is not None:
+            items = [(key, key, item) for key, item in values]
+        elif kind is inspect.Parameter.POSITIONAL_ONLY:
+            items = [(name, "", value)]
+        else:
+            items = [(name, name, value)]
+        for label, key, item in items:
+            if not is_literal(item):
+                raise TypeError(
+                    f"argument {label!r} of {func.__name__}() is a {type(item).__name__}; "
+                    "task arguments must be Python literals (None, bool, int, float, str, "
+                    "bytes, and lists, tuples, sets and dicts of those)"
+                )
+            pairs.append((key, item))
+    return pairs
+
+
+@dataclass
+class BoardFunction:
+    """A host callable that runs its function on one or more boards.
+
+    Called with one device it returns the board's value; decorated for several devices
+    (stacked decorators) it runs on each, bottom decorator first, and returns a list.
+    """
+
+    func: Callable[..., Any]
+    kind: str
+    compiled: CompiledForBoard
+    devices: list[Device] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        functools.update_wrapper(self, self.func)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        pairs = literal_arguments(self.func, args, kwargs)
+        results = [self._run_on(device, pairs) for device in self.devices]
+        return results[0] if len(results) == 1 else results
+
+    def _run_on(self, device: Device, pairs: list[tuple[str, object]]) -> Any:
+        name = self.compiled.name
+        if self.kind == "thread":
+            device.spawn(name, pairs)
+            return None
+        if self.kind in ("setup", "teardown"):
+            return device.run_body(self.compiled, pairs)
+        return device.call(name, pairs, generator=self.compiled.is_generator)
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.compiled.name} on {len(self.devices)} device(s)>"
+
+
+class Executor:
+    """The ``device.task`` (or ``thread``/``setup``/``teardown``) decorator of one device.
+
+    ``@device.task``, ``@device.task(minify=False, register=False)``; registered functions
+    are reachable as ``device.task.NAME``.
+    """
+
+    def __init__(self, device: Device, kind: str) -> None:
+        self._device = device
+        self._kind = kind
+        self._registry: dict[str, BoardFunction] = {}
+
+    def __call__(
+        self,
+        f: Callable[..., Any] | None = None,
+        *,
+        minify: bool = True,
+        register: bool = True,
+        **options: Any,
+    ) -> Any:
+        if f is None:
+            return functools.partial(self.__call__, minify=minify, register=register, **options)
+        return self.define(f, minify=minify, register=register)
+
+    def define(
+        self, f: Callable[..., Any], *, minify: bool = True, register: bool = True
+    ) -> BoardFunction:
+        """Compile ``f``, define it on the board and return its host callable."""
+        earlier = f if isinstance(f, BoardFunction) else None
+        func = earlier.func if earlier is not None else f
+        check_name(func.__name__)
+        if self._kind == "thread" and not self._device.has_threads:
+            raise FeatureUnavailableError(
+                f"the board at {self._device.port} ({self._device.implementation.name} on "
+                f"{self._device.implementation.platform}) has no _thread module, so "
+                f"@device.thread cannot run {func.__name__}(); use @device.task instead"
+            )
+        compiled = compile_for_board(func, kind=self._kind, minify=minify)
+        if self._kind in ("task", "thread"):
+            self._device.define(compiled)
+        target = earlier if earlier is not None and earlier.kind == self._kind else None
+        if target is None:
+            target = BoardFunction(func, self._kind, compiled)
+            if earlier is not None:
+                target.devices.extend(earlier.devices)
+        target.devices.append(self._device)
+        if register:
+            self._registry[compiled.name] = target
+        if self._kind == "teardown":
+            self._device.add_teardown(target)
+        return target
+
+    def __getattr__(self, name: str) -> BoardFunction:
+        try:
+            return self.__dict__["_registry"][name]  # type: ignore[no-any-return]
+        except KeyError:
+            raise AttributeError(
+                f"no {self.__dict__.get('_kind', 'task')} named {name!r} is registered "
+                "on this device"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._registry)
+
+
+class ExecutorSlot:
+    """Class attribute behind ``Device.task`` etc.
+
+    On an instance it is that device's :class:`Executor`; on the class (``@Device.task``
+    inside a ``Device`` subclass) it marks the method so each instance defines it on connect.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attribute = f"_executor_{name}"
+
+    def __get__(self, instance: Device | None, owner: type) -> Any:
+        if instance is None:
+            return functools.partial(mark, self.kind)
+        return instance.__dict__[self.attribute]
+
+
+def mark(kind: str, f: Callable[..., Any] | None = None, **options: Any) -> Any:
+    """``@Device.task`` on a method: remember the kind and options for connect time."""
+    if f is None:
+        return functools.partial(mark, kind, **options)
+    check_name(f.__name__)
+    setattr(f, MARK, (kind, options))
+    return staticmethod(f)

@@ -1,0 +1,70 @@
+"""Board exceptions as host exceptions: the right class, and the host file and line.
+
+Task code is sent so that its line ``k`` is line ``first_line + k - 1`` of the host file
+(the minifier keeps line numbers), so a board traceback entry ``File "<stdin>", line k, in
+NAME`` maps back to where the user wrote that line.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from dataclasses import dataclass
+
+from belay_gen.runtime.errors import PyboardException
+
+_ENTRY = re.compile(r'File "([^"]*)", line (\d+), in (\S+)')
+_TYPE = re.compile(r"^([A-Za-z_][\w.]*)(?::|$)")
+_ERRNO = re.compile(r"^\[Errno (\d+)\]")
+_SUBCLASSES: dict[str, type[PyboardException]] = {}
+#: Host exception classes a board exception may also be caught as.
+_MIRRORED = {
+    name
+    for name in dir(builtins)
+    if isinstance(getattr(builtins, name), type)
+    and issubclass(getattr(builtins, name), Exception)
+    and not issubclass(getattr(builtins, name), (Warning, StopIteration, StopAsyncIteration))
+    and name not in {"BaseException", "Exception", "BaseExceptionGroup", "ExceptionGroup"}
+}
+
+
+@dataclass(frozen=True)
+class SourceSpan:
+    """Where a function sent to the board lives on the host."""
+
+    filename: str
+    first_line: int
+
+
+def exception_class(exc_type: str) -> type[PyboardException]:
+    """``PyboardException``, or a subclass also derived from the builtin of that name."""
+    if exc_type not in _MIRRORED:
+        return PyboardException
+    if exc_type not in _SUBCLASSES:
+        builtin = getattr(builtins, exc_type)
+        _SUBCLASSES[exc_type] = type(exc_type, (PyboardException, builtin), {})
+    return _SUBCLASSES[exc_type]
+
+
+def board_exception(error: str, spans: dict[str, SourceSpan]) -> PyboardException:
+    """Build the host exception for a board traceback, mapping task lines to host lines."""
+    text = error.replace("\r\n", "\n").strip("\n")
+    lines = [line for line in text.split("\n") if line.strip()]
+    last = lines[-1].strip() if lines else "unknown error"
+    match = _TYPE.match(last)
+    exc_type = match.group(1) if match else ""
+    where = []
+    for entry in _ENTRY.finditer(text):
+        span = spans.get(entry.group(3))
+        if span is not None and entry.group(1) == "<stdin>":
+            host_line = span.first_line + int(entry.group(2)) - 1
+            where.append(f'  File "{span.filename}", line {host_line}, in {entry.group(3)}')
+    message = last
+    if where:
+        message += "\nwhere it was raised on the host:\n" + "\n".join(where)
+    message += "\nboard traceback:\n" + text
+    exc = exception_class(exc_type)(message, exc_type, text)
+    errno_match = _ERRNO.match(last.partition(":")[2].strip())
+    if errno_match and isinstance(exc, OSError):
+        exc.errno = int(errno_match.group(1))
+    return exc
