@@ -13,6 +13,7 @@ Every error a user can see derives from :class:`BelayError`::
     ├── SpecialFunctionNameError  a task uses a reserved name
     ├── ResultNotLiteralError     a task returned something ``ast.literal_eval`` cannot read
     ├── ConfigError               bad ``[tool.belay]`` configuration
+    ├── CompileError              source ``belay-gen`` cannot compile for the board
     └── PyboardException          an exception raised by code running on the board
 
 Each message says what went wrong and how to fix it, in one line where possible.
@@ -63,6 +64,19 @@ class ResultNotLiteralError(BelayError):
 
 class ConfigError(BelayError):
     """The project configuration is invalid."""
+
+
+class CompileError(BelayError):
+    """Source that cannot run on the board; the message starts ``file:line:col:``.
+
+    ``filename``, ``line`` and ``column`` (both from 1) locate the construct.
+    """
+
+    def __init__(self, message: str, filename: str = "", line: int = 0, column: int = 0) -> None:
+        super().__init__(f"{filename}:{line}:{column}: {message}" if filename else message)
+        self.filename = filename
+        self.line = line
+        self.column = column
 
 
 class PyboardException(BelayError):
