@@ -1,8 +1,6 @@
 """belay-gen: drive a MicroPython or CircuitPython board from desktop Python."""
 
 from belay_gen.runtime.device import Device
-from belay_gen.runtime.implementation import Implementation
-
 from belay_gen.runtime.errors import (
     AuthenticationError,
     BelayError,
@@ -17,6 +15,7 @@ from belay_gen.runtime.errors import (
     ResultNotLiteralError,
     SpecialFunctionNameError,
 )
+from belay_gen.runtime.implementation import Implementation
 
 __version__ = "0.1.0"
 

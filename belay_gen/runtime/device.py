@@ -18,6 +18,7 @@ Every board interaction goes through one lock, so a ``Device`` may be shared by 
 from __future__ import annotations
 
 import ast
+import io
 import queue
 import sys
 import threading
@@ -48,6 +49,19 @@ from belay_gen.runtime.transport import Transport, open_transport
 
 DEFAULT_STARTUP = resources.files("belay_gen.board.snippets").joinpath("startup.py").read_text()
 _DONE = object()
+
+
+class _CurrentStdout(io.TextIOBase):
+    """Default ``stream_out``: whatever ``sys.stdout`` is at the time of the call."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+STDOUT: TextIO = _CurrentStdout()  # type: ignore[assignment]
 
 
 class Device:
@@ -115,12 +129,9 @@ class Device:
             raise
 
     def _probe_threads(self) -> bool:
-        return (
-            self._run(
-                "try:\n import _thread\n __belay_r(True)\nexcept ImportError:\n __belay_r(False)\n"
-            )
-            is True
-        )
+        probe = "try:\n import _thread\n __belay_r(hasattr(_thread, 'start_new_thread'))\n"
+        probe += "except ImportError:\n __belay_r(False)\n"
+        return self._run(probe) is True
 
     def reconnect(self, attempts: int | None = None) -> None:
         """Reconnect and replay the recorded history (definitions, ``device(...)`` calls, syncs).
@@ -178,7 +189,7 @@ class Device:
         self,
         cmd: str,
         minify: bool = True,
-        stream_out: TextIO | None = sys.stdout,
+        stream_out: TextIO | None = STDOUT,
         record: bool = True,
         timeout: float | None = None,
     ) -> Any:
@@ -198,7 +209,7 @@ class Device:
         *,
         generator: bool = False,
         timeout: float | None = None,
-        stream_out: TextIO | None = sys.stdout,
+        stream_out: TextIO | None = STDOUT,
     ) -> Any:
         """Call ``target(...)`` on the board with literal ``(name, value)`` arguments.
 
@@ -249,7 +260,7 @@ class Device:
         code: str,
         *,
         record: bool = False,
-        stream_out: TextIO | None = sys.stdout,
+        stream_out: TextIO | None = STDOUT,
         timeout: float | None = None,
         on_frame: Callable[[Frame], None] | None = None,
     ) -> Any:

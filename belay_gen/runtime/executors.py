@@ -140,17 +140,15 @@ class Executor:
         compiled = compile_for_board(func, kind=self._kind, minify=minify)
         if self._kind in ("task", "thread"):
             self._device.define(compiled)
-        target = earlier if earlier is not None and earlier.kind == self._kind else None
-        if target is None:
-            target = BoardFunction(func, self._kind, compiled)
-            if earlier is not None:
-                target.devices.extend(earlier.devices)
-        target.devices.append(self._device)
+        # device.task.NAME (and close()'s teardowns) run on this device only, even when the
+        # function is stacked on several devices.
+        own = BoardFunction(func, self._kind, compiled, [self._device])
         if register:
-            self._registry[compiled.name] = target
+            self._registry[compiled.name] = own
         if self._kind == "teardown":
-            self._device.add_teardown(target)
-        return target
+            self._device.add_teardown(own)
+        devices = earlier.devices if earlier is not None and earlier.kind == self._kind else []
+        return BoardFunction(func, self._kind, compiled, [*devices, self._device])
 
     def __getattr__(self, name: str) -> BoardFunction:
         try:
