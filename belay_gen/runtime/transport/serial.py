@@ -14,7 +14,12 @@ import select
 import serial
 from serial.tools import list_ports
 
-from belay_gen.runtime.errors import ConnectionFailed, ConnectionLost, PortBusyError
+from belay_gen.runtime.errors import (
+    ConnectionFailed,
+    ConnectionLost,
+    DeviceTimeoutError,
+    PortBusyError,
+)
 from belay_gen.runtime.transport.base import Transport
 
 
@@ -31,12 +36,13 @@ def _describe_available() -> str:
 class SerialTransport(Transport):
     """A transport over a serial port or pty (``/dev/ttyACM0``, ``/dev/pts/3``)."""
 
-    def __init__(self, port: str, baudrate: int = 115200) -> None:
+    def __init__(self, port: str, baudrate: int = 115200, *, write_timeout: float = 10.0) -> None:
         self.description = port
+        #: How long a write may wait for room in the port's output buffer.
+        self.write_timeout = write_timeout
         if not os.path.exists(port):
             raise ConnectionFailed(
-                f"serial port {port} does not exist; ports on this machine: "
-                f"{_describe_available()}"
+                f"serial port {port} does not exist; ports on this machine: {_describe_available()}"
             )
         try:
             self._serial = serial.Serial(port, baudrate=baudrate, timeout=0, exclusive=True)
@@ -56,7 +62,14 @@ class SerialTransport(Transport):
             try:
                 written = os.write(self._fd, view)
             except BlockingIOError:
-                select.select([], [self._fd], [], 1.0)
+                # The port's output buffer is full: wait for the board to take some, but not
+                # forever (a hung board or a pty nobody reads never will).
+                _, ready, _ = select.select([], [self._fd], [], self.write_timeout)
+                if not ready:
+                    raise DeviceTimeoutError(
+                        f"{self.description} accepted no data for {self.write_timeout:g} s;"
+                        " is the board hung? reset it and retry"
+                    ) from None
                 continue
             except OSError as exc:
                 raise ConnectionLost(f"lost the connection to {self.description}: {exc}") from exc

@@ -1,0 +1,123 @@
+"""The ``belay-gen`` command line. Each command parses, calls the library, prints.
+
+Exit codes: 0 success; 1 the code raised an exception on the board; 2 a usage error or
+belay-gen could not do the job (port missing or busy, board silent, ...); 130 interrupted.
+Errors are one ``error: ...`` line on stderr, never a Python traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import click
+
+from belay_gen import __version__
+from belay_gen.runtime.errors import BelayError, PyboardException
+from belay_gen.runtime.implementation import probe
+from belay_gen.runtime.repl import RawRepl
+from belay_gen.runtime.transport import open_transport
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+PORT_HELP = """\b
+PORT is where the board is:
+  /dev/ttyACM0, /dev/ttyUSB0, COM3   a USB serial port
+  /dev/pts/N                         a pseudo-terminal (e.g. from `belay-gen emulate`)
+  virtual:[DIR][?baud=N]             start a virtual board (files in DIR) for this command
+"""
+
+
+def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn belay-gen errors into one stderr line and an exit code."""
+
+    @wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except PyboardException as exc:
+            click.echo(exc.board_traceback.rstrip() or str(exc), err=True)
+            sys.exit(1)
+        except BelayError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("error: interrupted", err=True)
+            sys.exit(130)
+
+    return run
+
+
+@contextlib.contextmanager
+def _connect(port: str) -> Iterator[RawRepl]:
+    """Open ``port``, enter the raw REPL; leave the board at its friendly prompt afterwards."""
+    with open_transport(port) as transport:
+        repl = RawRepl(transport)
+        repl.enter()
+        try:
+            yield repl
+        finally:
+            with contextlib.suppress(BelayError):
+                repl.exit_raw()
+
+
+EXIT_HELP = """\b
+Exit codes: 0 ok; 1 the code raised on the board; 2 usage error or belay-gen
+could not reach or drive the board; 130 interrupted.
+"""
+
+
+@click.group(
+    help="Drive MicroPython and CircuitPython boards from desktop Python.",
+    epilog=PORT_HELP + "\n" + EXIT_HELP,
+)
+@click.version_option(__version__, prog_name="belay-gen")
+def main() -> None:
+    """The ``belay-gen`` command group."""
+
+
+@main.command("exec", epilog=PORT_HELP)
+@click.argument("port")
+@click.argument("code")
+@click.option(
+    "--timeout",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="Interrupt the code after SECONDS.",
+)
+@_reports_errors
+def exec_command(port: str, code: str, timeout: float | None) -> None:
+    """Run CODE on the board at PORT, streaming what it prints ("-" reads CODE from stdin).
+
+    Exits 1 with the board's traceback if the code raises.
+    """
+    if code == "-":
+        code = sys.stdin.read()
+    out = sys.stdout.buffer
+
+    def show(chunk: bytes) -> None:
+        out.write(chunk)
+        out.flush()
+
+    with _connect(port) as repl:
+        repl.exec_or_raise(code, timeout=timeout, stdout_callback=show)
+
+
+@main.command("info", epilog=PORT_HELP)
+@click.argument("port")
+@_reports_errors
+def info_command(port: str) -> None:
+    """Show what the board at PORT runs: firmware, version, platform, emitters."""
+    with _connect(port) as repl:
+        impl = probe(repl)
+    click.echo(f"name:     {impl.name}")
+    click.echo(f"version:  {'.'.join(map(str, impl.version))}")
+    click.echo(f"platform: {impl.platform}")
+    click.echo(f"emitters: {', '.join(impl.emitters) or 'none'}")
+    if impl.mpy_version is not None:
+        click.echo(f"mpy:      v{impl.mpy_version} ({impl.arch or 'no native code'})")

@@ -1,0 +1,430 @@
+"""The raw REPL protocol over any :class:`~belay_gen.runtime.transport.base.Transport`.
+
+:class:`RawRepl` knows frames, not tasks: it enters the raw REPL, uploads code (raw-paste when
+the board supports it, paced plain raw otherwise), and splits the board's answer into stdout
+and error text. It blocks on ``transport.read`` and never polls with sleeps. A timeout or a
+host Ctrl-C interrupts the board and brings it back to the raw prompt before the error is
+raised, so the next call works. Not thread-safe: callers serialize (``Device`` does).
+
+Example::
+
+    repl = RawRepl(SerialTransport("/dev/ttyACM0"))
+    repl.enter()
+    print(repl.exec_or_raise("print(1 + 1)"))  # b"2\\r\\n"
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from belay_gen.runtime.errors import (
+    ConnectionLost,
+    DeviceTimeoutError,
+    ProtocolError,
+    PyboardException,
+    ResultNotLiteralError,
+)
+from belay_gen.runtime.transport.base import Transport
+
+BANNER = b"raw REPL; CTRL-B to exit\r\n>"
+#: What an old board that ignores the raw-paste request prints after its leading ``ra``.
+_BANNER_AFTER_RA = BANNER[2:]
+_EOT = b"\x04"
+_PLAIN_CHUNK = 256  # plain raw pacing, as pyboard.py: 256 bytes ...
+_PLAIN_PAUSE = 0.01  # ... every 10 ms, so a board's UART buffer never overflows
+_QUIET = 0.02  # silence that ends the drain after Ctrl-C
+# How long each Ctrl-C + Ctrl-A attempt waits for the banner (the last repeats). The first is
+# short because a Ctrl-C can be lost (sent while the board was not yet running code).
+_ATTEMPTS = (0.3, 1.0)
+_TYPE_RE = re.compile(r"^([A-Za-z_][\w.]*)(?::|$)")
+
+StdoutCallback = Callable[[bytes], None]
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What one raw-REPL execution printed: ``stdout`` bytes and the ``error`` traceback text."""
+
+    stdout: bytes
+    error: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the code raised no exception on the board."""
+        return not self.error
+
+
+class _NoAnswer(Exception):
+    """Internal: the board was silent past a deadline while we waited for ``what``."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def board_exception(error: str) -> PyboardException:
+    """Build a :class:`PyboardException` from a board traceback.
+
+    The type is read from the last line (``ValueError: bad`` → ``"ValueError"``), which is
+    also the message; the whole text is kept as ``board_traceback``.
+    """
+    lines = [line for line in error.replace("\r\n", "\n").split("\n") if line.strip()]
+    last = lines[-1].strip() if lines else "unknown error"
+    match = _TYPE_RE.match(last)
+    return PyboardException(last, match.group(1) if match else "", error)
+
+
+class RawRepl:
+    """Speak the raw REPL to a board over ``transport``.
+
+    ``answer_timeout`` bounds each protocol step (the ``OK``, a raw-paste window grant);
+    the time code may *run* is the ``timeout`` given to :meth:`exec` (``None``: no limit).
+    """
+
+    def __init__(self, transport: Transport, *, answer_timeout: float = 5.0) -> None:
+        self.transport = transport
+        self.answer_timeout = answer_timeout
+        self._buf = bytearray()  # bytes read past the end of the last frame
+        self._in_raw = False
+        self._raw_paste: bool | None = None  # unknown until the first exec asks the board
+
+    @property
+    def in_raw(self) -> bool:
+        """True when the board is known to wait at the raw prompt."""
+        return self._in_raw
+
+    @property
+    def raw_paste(self) -> bool | None:
+        """Whether this board accepts raw-paste mode (``None`` until an exec has asked)."""
+        return self._raw_paste
+
+    # -- entering and leaving ----------------------------------------------------------------
+
+    def enter(self, timeout: float = 5.0) -> None:
+        """Bring the board to the raw prompt from any state (running, ``>>>``, already raw).
+
+        Interrupts whatever runs (Ctrl-C), drains its output and asks for the raw REPL
+        (Ctrl-A), repeating the Ctrl-C while the banner does not come. Raises
+        :class:`DeviceTimeoutError` naming the port when the board never answers.
+        """
+        self._in_raw = False
+        deadline = time.monotonic() + timeout
+        attempt = 0
+        while True:
+            self.transport.write(b"\r\x03")
+            self._discard_input(_QUIET, min(deadline, time.monotonic() + 0.5))
+            self.transport.write(b"\r\x01")
+            try:
+                wait = _ATTEMPTS[min(attempt, len(_ATTEMPTS) - 1)]
+                self._read_until(BANNER, min(deadline, time.monotonic() + wait))
+                break
+            except _NoAnswer:
+                if time.monotonic() >= deadline:
+                    port = self.transport.description
+                    raise DeviceTimeoutError(
+                        f"no raw REPL answer from {port} within {timeout:g} s: is a MicroPython"
+                        f" board connected at {port}? is another program using it?"
+                    ) from None
+            attempt += 1
+        if attempt:
+            # Earlier attempts may still deliver their banners; do not let them leak into
+            # the next frame.
+            self._discard_input(0.1, time.monotonic() + 0.5)
+        self._in_raw = True
+
+    def exit_raw(self) -> None:
+        """Leave the raw REPL for the friendly ``>>>`` prompt (Ctrl-B)."""
+        self.transport.write(b"\x02")
+        self._in_raw = False
+        self._buf.clear()
+
+    def soft_reset(
+        self, *, timeout: float = 10.0, output_callback: StdoutCallback | None = None
+    ) -> bytes:
+        """Soft-reset the board (Ctrl-D at the raw prompt) and wait for the raw prompt again.
+
+        Returns what boot.py printed (the ``soft reboot`` line removed, matched loosely since
+        CircuitPython omits ``MPY: `` and localized builds translate it); ``output_callback``
+        receives that output as it arrives.
+        """
+        if not self._in_raw:
+            self.enter()
+        deadline = time.monotonic() + timeout
+        self._in_raw = False
+        try:
+            self.transport.write(_EOT)
+            self._expect(b"OK", self._step(deadline))
+            # Up to the "soft reboot" line, or straight to the banner if the board (or its
+            # translation) prints none.
+            while BANNER not in self._buf:
+                reboot = self._buf.find(b"soft reboot")
+                end = self._buf.find(b"\n", reboot) if reboot >= 0 else -1
+                if end >= 0:
+                    del self._buf[: end + 1]
+                    break
+                self._fill(deadline, "the board's soft reboot")
+            out = bytearray()
+
+            def sink(chunk: bytes) -> None:
+                out.extend(chunk)
+                if output_callback is not None:
+                    output_callback(chunk)
+
+            self._read_until(BANNER, deadline, sink)
+        except _NoAnswer as exc:
+            raise self._timed_out(exc.what, timeout) from None
+        except (ConnectionLost, DeviceTimeoutError):
+            raise  # the link itself failed (gone, or not taking data): nothing to recover
+        except BaseException:
+            self._recover_after_error()
+            raise
+        self._in_raw = True
+        return bytes(out).removeprefix(b"\r\n")
+
+    # -- executing ---------------------------------------------------------------------------
+
+    def exec(
+        self,
+        code: str | bytes,
+        *,
+        timeout: float | None = None,
+        stdout_callback: StdoutCallback | None = None,
+    ) -> ExecResult:
+        """Run ``code`` on the board and return its stdout and error text.
+
+        Uses raw-paste mode when the board supports it (asked once per connection), else
+        plain raw. ``stdout_callback`` receives stdout chunks as they arrive. After
+        ``timeout`` seconds the board is interrupted, brought back to the raw prompt and
+        :class:`DeviceTimeoutError` raised; a host ``KeyboardInterrupt`` is handled the same
+        way and re-raised.
+        """
+        return self._exec(code, timeout, stdout_callback, paste=self._raw_paste is not False)
+
+    def exec_raw_no_paste(
+        self,
+        code: str | bytes,
+        *,
+        timeout: float | None = None,
+        stdout_callback: StdoutCallback | None = None,
+    ) -> ExecResult:
+        """Like :meth:`exec`, but always in plain raw mode (paced, as legacy tools do)."""
+        return self._exec(code, timeout, stdout_callback, paste=False)
+
+    def exec_or_raise(
+        self,
+        code: str | bytes,
+        *,
+        timeout: float | None = None,
+        stdout_callback: StdoutCallback | None = None,
+    ) -> bytes:
+        """Run ``code`` and return its stdout; raise :class:`PyboardException` if it raised."""
+        result = self.exec(code, timeout=timeout, stdout_callback=stdout_callback)
+        if not result.ok:
+            raise board_exception(result.error)
+        return result.stdout
+
+    def eval(self, expression: str, *, timeout: float | None = None) -> object:
+        """Evaluate ``expression`` on the board and return its value, which must be a literal.
+
+        >>> repl.eval("1 + 1")
+        2
+        """
+        text = self.exec_or_raise(f"print(repr({expression}))", timeout=timeout)
+        reply = text.decode("utf-8", "replace").strip()
+        try:
+            return ast.literal_eval(reply)
+        except (ValueError, SyntaxError):
+            raise ResultNotLiteralError(
+                f"{expression!r} evaluated to {reply[:80]!r} on the board, which is not a"
+                " Python literal; return numbers, strings, bytes, or lists/dicts of them"
+            ) from None
+
+    def _exec(
+        self,
+        code: str | bytes,
+        timeout: float | None,
+        callback: StdoutCallback | None,
+        *,
+        paste: bool,
+    ) -> ExecResult:
+        data = code.encode() if isinstance(code, str) else bytes(code)
+        if b"\x03" in data or b"\x04" in data:
+            raise ValueError(
+                "code contains a raw Ctrl-C/Ctrl-D byte, which the raw REPL cannot carry"
+            )
+        # An empty raw buffer + Ctrl-D means "soft reset" to the board, so never send one.
+        data = data or b"\n"
+        if not self._in_raw:
+            self.enter()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        stdout = bytearray()
+
+        def sink(chunk: bytes) -> None:
+            stdout.extend(chunk)
+            if callback is not None:
+                callback(chunk)
+
+        error = bytearray()
+        self._in_raw = False
+        try:
+            if paste:
+                self._send_paste(data, deadline)
+            else:
+                self._send_plain(data, deadline)
+            self._read_until(_EOT, deadline, sink, "the end of the program's output")
+            self._read_until(_EOT, deadline, error.extend, "the end of the error output")
+            self._expect(b">", self._step(deadline))
+        except _NoAnswer as exc:
+            raise self._timed_out(exc.what, timeout) from None
+        except (ConnectionLost, DeviceTimeoutError):
+            raise  # the link itself failed (gone, or not taking data): nothing to recover
+        except BaseException:
+            # KeyboardInterrupt on the host, a failing callback, a ProtocolError: leave the
+            # board at a usable prompt either way.
+            self._recover_after_error()
+            raise
+        self._in_raw = True
+        return ExecResult(bytes(stdout), error.decode("utf-8", "replace"))
+
+    def _send_plain(self, code: bytes, deadline: float | None) -> None:
+        last = len(code) - _PLAIN_CHUNK
+        for start in range(0, len(code), _PLAIN_CHUNK):
+            chunk = code[start : start + _PLAIN_CHUNK]
+            if start >= last:
+                self.transport.write(chunk + _EOT)
+            else:
+                self.transport.write(chunk)
+                time.sleep(_PLAIN_PAUSE)
+        self._expect(b"OK", self._step(deadline))
+
+    def _send_paste(self, code: bytes, deadline: float | None) -> None:
+        self.transport.write(b"\x05A\x01")
+        step = self._step(deadline)
+        head = self._take(2, step, "the raw-paste answer")
+        if head == b"R\x00":  # understood, but not supported
+            self._raw_paste = False
+            return self._send_plain(code, deadline)
+        if head == b"ra":  # an old board: took it as Ctrl-A and printed a fresh banner
+            self._read_until(_BANNER_AFTER_RA, step, what="the raw REPL banner")
+            self._raw_paste = False
+            return self._send_plain(code, deadline)
+        if head != b"R\x01":
+            raise ProtocolError(
+                f"{self.transport.description} answered the raw-paste request with {head!r}"
+            )
+        self._raw_paste = True
+        window = int.from_bytes(self._take(2, step, "the raw-paste window size"), "little")
+        remain, pos = window, 0
+        while pos < len(code):
+            # Count the grants (\x01) already here; block for one only when out of window.
+            while remain == 0 or self._buf:
+                if not self._buf:
+                    self._fill(self._step(deadline), "a raw-paste window grant")
+                flag = self._buf[0]
+                del self._buf[0]
+                if flag == 1:
+                    remain += window
+                elif flag == 4:  # the board stopped reading (e.g. a syntax error): confirm
+                    self.transport.write(_EOT)
+                    return None
+                else:
+                    raise ProtocolError(f"unexpected byte {flag:#04x} during raw-paste upload")
+            chunk = code[pos : pos + remain]
+            pos += len(chunk)
+            remain -= len(chunk)
+            self.transport.write(chunk + _EOT if pos >= len(code) else chunk)
+        while True:  # the board acknowledges the end with \x04 (grants may come first)
+            flag = self._take(1, self._step(deadline), "the raw-paste end acknowledgement")[0]
+            if flag == 4:
+                return None
+            if flag != 1:
+                raise ProtocolError(f"unexpected byte {flag:#04x} ending the raw-paste upload")
+
+    # -- recovery ----------------------------------------------------------------------------
+
+    def _timed_out(self, what: str, timeout: float | None) -> DeviceTimeoutError:
+        port = self.transport.description
+        limit = f" within {timeout:g} s" if timeout is not None else ""
+        try:
+            self.enter()
+        except DeviceTimeoutError:
+            return DeviceTimeoutError(
+                f"{port}: no answer{limit} while waiting for {what}, and no answer to Ctrl-C;"
+                " reset the board (unplug it or press its reset button)"
+            )
+        return DeviceTimeoutError(
+            f"{port}: no answer{limit} while waiting for {what}; the code was interrupted"
+            " (Ctrl-C) and the board is back at the raw REPL"
+        )
+
+    def _recover_after_error(self) -> None:
+        # The original error is the one to report; if this fails, the next call re-enters.
+        with contextlib.suppress(DeviceTimeoutError, ConnectionLost):
+            self.enter()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _step(self, deadline: float | None) -> float:
+        """Deadline of one protocol step: ``answer_timeout`` from now, within ``deadline``."""
+        step = time.monotonic() + self.answer_timeout
+        return step if deadline is None else min(step, deadline)
+
+    def _fill(self, deadline: float | None, what: str) -> None:
+        """Block until more bytes arrive (appended to the buffer) or ``deadline`` passes."""
+        wait = None if deadline is None else deadline - time.monotonic()
+        if wait is not None and wait <= 0:
+            raise _NoAnswer(what)
+        data = self.transport.read(wait)
+        if not data:
+            raise _NoAnswer(what)
+        self._buf += data
+
+    def _take(self, count: int, deadline: float | None, what: str) -> bytes:
+        while len(self._buf) < count:
+            self._fill(deadline, what)
+        data = bytes(self._buf[:count])
+        del self._buf[:count]
+        return data
+
+    def _expect(self, expected: bytes, deadline: float | None) -> None:
+        data = self._take(len(expected), deadline, repr(expected.decode()))
+        if data != expected:
+            raise ProtocolError(
+                f"{self.transport.description} sent {data + bytes(self._buf[:40])!r} where the"
+                f" raw REPL sends {expected!r}"
+            )
+
+    def _read_until(
+        self,
+        marker: bytes,
+        deadline: float | None,
+        sink: StdoutCallback | None = None,
+        what: str = "",
+    ) -> None:
+        """Consume bytes through ``marker``; pass the bytes before it to ``sink`` as they come."""
+        keep = len(marker) - 1  # a marker may straddle two reads
+        while True:
+            found = self._buf.find(marker)
+            if found >= 0:
+                if sink is not None and found:
+                    sink(bytes(self._buf[:found]))
+                del self._buf[: found + len(marker)]
+                return
+            flush = len(self._buf) - keep
+            if flush > 0:  # hand on (or drop) all but a possible partial marker
+                if sink is not None:
+                    sink(bytes(self._buf[:flush]))
+                del self._buf[:flush]
+            self._fill(deadline, what or repr(marker.decode()))
+
+    def _discard_input(self, quiet: float, deadline: float) -> None:
+        """Drop buffered and incoming bytes until the link is ``quiet`` s silent or ``deadline``."""
+        self._buf.clear()
+        while (wait := min(quiet, deadline - time.monotonic())) > 0:
+            if not self.transport.read(wait):
+                return
