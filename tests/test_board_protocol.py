@@ -157,7 +157,7 @@ def test_soft_reset_in_raw_mode_runs_boot_only(console: Console, board_root: Pat
     text = console.until(RAW_PROMPT)
     assert text.startswith(b"OK\r\nMPY: soft reboot\r\n")
     assert b"boot ran\r\n" in text and b"main ran" not in text
-    out, err = console.exec_raw(b"print('x' in globals())")
+    out, _ = console.exec_raw(b"print('x' in globals())")
     assert out == b"False\n"
 
 

@@ -98,6 +98,7 @@ class VirtualBoard:
         self._last_cr = False
         self._vm: BoardVM | None = None
         self._trace_r, self._trace_w = os.pipe()
+        self._wake_r, self._wake_w = os.pipe()  # written on close to end the pumps' selects
         self._master_fd, self._slave_fd = pty.openpty()
         tty.setraw(self._slave_fd)
         self.path = os.ttyname(self._slave_fd)
@@ -124,12 +125,14 @@ class VirtualBoard:
         if self._stopping.is_set():
             return
         self._stopping.set()
+        os.write(self._wake_w, b"x")
         with self._lock:
             if self._vm is not None:
                 self._vm.stop()
         for thread in self._threads:
             thread.join(timeout=2)
-        for fd in (self._master_fd, self._slave_fd, self._trace_r, self._trace_w):
+        fds = (self._master_fd, self._slave_fd, self._trace_r, self._trace_w)
+        for fd in (*fds, self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
@@ -177,7 +180,9 @@ class VirtualBoard:
             vm = self._vm
             assert vm is not None
             try:
-                ready, _, _ = select.select([vm.master_fd, self._trace_r], [], [], 0.5)
+                ready, _, _ = select.select(
+                    [vm.master_fd, self._trace_r, self._wake_r], [], [], 0.5
+                )
             except (OSError, ValueError):
                 ready = []
                 if self._stopping.is_set():
@@ -269,8 +274,8 @@ class VirtualBoard:
     def _pump_input(self) -> None:
         while not self._stopping.is_set():
             try:
-                ready, _, _ = select.select([self._master_fd], [], [], 0.5)
-                if not ready:
+                ready, _, _ = select.select([self._master_fd, self._wake_r], [], [], 0.5)
+                if self._master_fd not in ready:
                     continue
                 data = os.read(self._master_fd, 65536)
             except OSError:

@@ -88,8 +88,10 @@ def compile_for_board(
 def _in_function(sub: ast.AST, node: ast.AST) -> bool:
     # A yield inside a nested def/lambda does not make the outer function a generator.
     for inner in ast.walk(node):
-        if inner is not node and isinstance(
-            inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-        ) and any(child is sub for child in ast.walk(inner)):
+        if (
+            inner is not node
+            and isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            and any(child is sub for child in ast.walk(inner))
+        ):
             return False
     return True

@@ -35,11 +35,6 @@ class LineRouter:
         self._partial = lines.pop()
         for raw in lines:
             self._route(raw.rstrip(b"\r").decode("utf-8", "replace"), newline=True)
-        if self._stream is not None and self._partial and not self._partial.startswith(b"_"):
-            # A prompt without a newline (e.g. print(end="")): show it now, not at the end.
-            self._stream.write(self._partial.decode("utf-8", "replace"))
-            self._stream.flush()
-            self._partial = b""
 
     def close(self) -> None:
         """Flush a last line that had no newline."""
