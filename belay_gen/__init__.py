@@ -19,6 +19,7 @@ from belay_gen.runtime.implementation import Implementation
 
 __version__ = "0.1.0"
 
+
 def minify(code: str) -> str:
     """Minify MicroPython source, keeping names and every statement's line number."""
     from belay_gen.compiler.minify import minify as _minify

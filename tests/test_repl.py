@@ -228,8 +228,8 @@ def _scripted(
 
 def test_raw_paste_respects_the_flow_control_window() -> None:
     repl, board, transport = _scripted(window=8)
-    code = bytes(range(32, 127))  # 95 bytes: twelve windows
-    assert repl.exec(code).stdout == b"ran 95\r\n"
+    code = bytes(range(32, 127)) * 3  # 285 bytes (over the plain-raw limit): 36 windows
+    assert repl.exec(code).stdout == b"ran 285\r\n"
     assert board.programs == [code]
     assert repl.raw_paste is True
     assert all(len(w) <= 16 + 1 for w in transport.written)  # never more than granted
@@ -238,12 +238,23 @@ def test_raw_paste_respects_the_flow_control_window() -> None:
 @pytest.mark.parametrize("paste", ["no", "old"])
 def test_falls_back_to_plain_raw_once(paste: str) -> None:
     repl, board, transport = _scripted(paste=paste)
-    assert repl.exec("x = 1").stdout == b"ran 5\r\n"
+    first = "x = 1" + "#" * 300  # over 256 bytes, so raw-paste is asked for
+    assert repl.exec(first).stdout == b"ran 305\r\n"
     assert repl.raw_paste is False
     transport.written.clear()
-    assert repl.exec("y = 22").stdout == b"ran 6\r\n"
-    assert transport.written == [b"y = 22\x04"]  # no second raw-paste request
-    assert board.programs == [b"x = 1", b"y = 22"]
+    second = "y = 22" + "#" * 300
+    assert repl.exec(second).stdout == b"ran 306\r\n"
+    assert b"\x05A\x01" not in b"".join(transport.written)  # no second raw-paste request
+    assert board.programs == [first.encode(), second.encode()]
+
+
+def test_small_code_goes_in_one_plain_raw_write() -> None:
+    repl, board, transport = _scripted()
+    repl.enter()
+    transport.written.clear()
+    assert repl.exec("z = 3").stdout == b"ran 5\r\n"
+    assert transport.written == [b"z = 3\x04"]
+    assert repl.raw_paste is None  # the board was never asked
 
 
 def test_plain_raw_sends_256_byte_chunks() -> None:
@@ -287,7 +298,7 @@ def test_an_unknown_raw_paste_answer_is_a_protocol_error() -> None:
 
     repl = RawRepl(ScriptedTransport(respond))
     with pytest.raises(ProtocolError, match="raw-paste request"):
-        repl.exec("1")
+        repl.exec("1" + " " * 300)
 
 
 @pytest.mark.parametrize(

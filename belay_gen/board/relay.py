@@ -33,8 +33,8 @@ FRIENDLY_BANNER_END = b'Type "help()" for more information.'
 SOFT_REBOOT = b"MPY: soft reboot\r\n"
 CTRL_A = b"\x01"
 CTRL_C = 0x03
-# A second Ctrl-C this soon after one that is still pending is the same keypress burst
-# (clients send "\r\x03\x03"); MicroPython's unix port would exit on it.
+# A second Ctrl-C this soon after one the VM has not yet answered is the same burst (clients
+# send "\r\x03\x03"); MicroPython's unix port would exit on it.
 INTERRUPT_DEBOUNCE_S = 0.25
 
 
@@ -94,6 +94,7 @@ class VirtualBoard:
         self._pending_input = bytearray()
         self._raw_mode = False
         self._last_interrupt = 0.0
+        self._interrupt_pending = False  # a SIGINT was sent and the VM has said nothing since
         self._tail = b""  # last output bytes, to find banners split across reads
         self._last_cr = False
         self._vm: BoardVM | None = None
@@ -202,6 +203,7 @@ class VirtualBoard:
                 booting.clear()
                 awaiting_raw_banner = None
                 continue
+            self._interrupt_pending = False
             if not self._ready.is_set():
                 if awaiting_raw_banner is None:
                     booting += data
@@ -306,9 +308,10 @@ class VirtualBoard:
         if vm is None or not vm.interrupts_enabled():
             return False
         now = time.monotonic()
-        if now - self._last_interrupt >= INTERRUPT_DEBOUNCE_S:
+        if not (self._interrupt_pending and now - self._last_interrupt < INTERRUPT_DEBOUNCE_S):
             vm.interrupt()
             self._last_interrupt = now
+            self._interrupt_pending = True
         return True
 
 

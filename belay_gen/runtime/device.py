@@ -133,6 +133,11 @@ class Device:
         probe += "except ImportError:\n __belay_r(False)\n"
         return self._run(probe) is True
 
+    @property
+    def transport(self) -> Transport:
+        """The byte link to the board (a ``VirtualTransport`` for ``virtual:`` ports)."""
+        return self._transport
+
     def reconnect(self, attempts: int | None = None) -> None:
         """Reconnect and replay the recorded history (definitions, ``device(...)`` calls, syncs).
 

@@ -197,13 +197,18 @@ class RawRepl:
     ) -> ExecResult:
         """Run ``code`` on the board and return its stdout and error text.
 
-        Uses raw-paste mode when the board supports it (asked once per connection), else
-        plain raw. ``stdout_callback`` receives stdout chunks as they arrive. After
+        Code of up to 256 bytes goes in one plain-raw write; larger code uses raw-paste mode
+        when the board supports it (asked once per connection), else paced plain raw. ``stdout_callback`` receives stdout chunks as they arrive. After
         ``timeout`` seconds the board is interrupted, brought back to the raw prompt and
         :class:`DeviceTimeoutError` raised; a host ``KeyboardInterrupt`` is handled the same
         way and re-raised.
         """
-        return self._exec(code, timeout, stdout_callback, paste=self._raw_paste is not False)
+        # Code that fits one plain-raw chunk goes in one write with no pacing, which saves
+        # raw-paste's extra handshake round trip; larger code uses raw-paste flow control.
+        small = len(code) <= _PLAIN_CHUNK
+        return self._exec(
+            code, timeout, stdout_callback, paste=not small and self._raw_paste is not False
+        )
 
     def exec_raw_no_paste(
         self,
