@@ -194,11 +194,14 @@ class RawRepl:
         *,
         timeout: float | None = None,
         stdout_callback: StdoutCallback | None = None,
+        paste: bool | None = None,
     ) -> ExecResult:
         """Run ``code`` on the board and return its stdout and error text.
 
         Code of up to 256 bytes goes in one plain-raw write; larger code uses raw-paste mode
-        when the board supports it (asked once per connection), else paced plain raw. ``stdout_callback`` receives stdout chunks as they arrive. After
+        when the board supports it (asked once per connection), else paced plain raw;
+        ``paste=True`` asks for raw-paste whatever the size. ``stdout_callback`` receives
+        stdout chunks as they arrive. After
         ``timeout`` seconds the board is interrupted, brought back to the raw prompt and
         :class:`DeviceTimeoutError` raised; a host ``KeyboardInterrupt`` is handled the same
         way and re-raised.
