@@ -27,7 +27,6 @@ def run(repeat: int = 300) -> None:
     from belay_gen.runtime.repl import RawRepl
     from belay_gen.runtime.transport.serial import SerialTransport
 
-    rows = []
     with board_process() as path:
         with SerialTransport(path) as transport:
             repl = RawRepl(transport)
