@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-dev
 .PHONY: venv demo test bench lint format clean
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; set PYTHON=..." >&2; exit 1; }
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(MAKE) -C examples/blink run PYTHON=$(abspath $(BIN)/python) BELAY_GEN=$(abspath $(BIN)/belay-gen)
+	$(MAKE) -C examples/blink run PYTHON=$(abspath $(BIN)/python)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
