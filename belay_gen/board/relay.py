@@ -108,6 +108,9 @@ class VirtualBoard:
         self.resets = 0
         #: Pin/peripheral events reported by the board's ``machine`` module, in order.
         self.trace_lines: list[str] = []
+        #: Bytes the client sent to the board and the board sent to the client (read-only).
+        self.bytes_to_board = 0
+        self.bytes_from_board = 0
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self, timeout: float = 30.0) -> None:
@@ -170,6 +173,7 @@ class VirtualBoard:
 
     # -- board -> client ----------------------------------------------------------------
     def _send_to_client(self, data: bytes) -> None:
+        self.bytes_from_board += len(data)
         for chunk in self._to_client.chunks(data):
             self._to_client.wait(len(chunk))
             _write_all(self._master_fd, chunk)
@@ -282,6 +286,7 @@ class VirtualBoard:
                 data = os.read(self._master_fd, 65536)
             except OSError:
                 return
+            self.bytes_to_board += len(data)
             start = 0
             index = data.find(CTRL_C)
             while index >= 0:
