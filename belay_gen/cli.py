@@ -124,6 +124,70 @@ def info_command(port: str) -> None:
         click.echo(f"mpy:      v{impl.mpy_version} ({impl.arch or 'no native code'})")
 
 
+@main.command("sync", epilog=PORT_HELP)
+@click.argument("port")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--dst", default="/", show_default=True, help="Board folder to mirror into.")
+@click.option("--keep", multiple=True, help="Board path (relative to --dst) never deleted.")
+@click.option("--keep-all", is_flag=True, help="Delete nothing on the board.")
+@click.option("--keep-none", is_flag=True, help="Delete every unsynced file, boot.py too.")
+@click.option("--ignore", multiple=True, help="Git-wildmatch pattern of files not to sync.")
+@click.option("--no-minify", is_flag=True, help="Send .py files as they are.")
+@click.option(
+    "--mpy-cross",
+    "mpy_cross",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Compile .py to .mpy with this mpy-cross binary.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@_reports_errors
+def sync_command(
+    port: str,
+    folder: Path,
+    dst: str,
+    keep: tuple[str, ...],
+    keep_all: bool,
+    keep_none: bool,
+    ignore: tuple[str, ...],
+    no_minify: bool,
+    mpy_cross: Path | None,
+    dry_run: bool,
+) -> None:
+    """Mirror FOLDER (or one file) onto the board at PORT: send changed files, delete the rest.
+
+    Without --keep, boot.py, webrepl_cfg.py and lib/ are kept when --dst is /.
+    """
+    from belay_gen.cli_sync import SyncProgressBar, report_lines
+    from belay_gen.runtime.sync import sync_folder
+
+    if keep_all and keep_none:
+        raise click.UsageError("--keep-all and --keep-none contradict each other; pick one")
+    if not folder.exists():  # before the port is opened
+        raise BelayError(f"cannot sync {folder}: it does not exist")
+    keep_arg: bool | list[str] | None = list(keep) or None
+    if keep_all or keep_none:
+        keep_arg = keep_all
+    bar = SyncProgressBar()
+    try:
+        with _connect(port) as repl:
+            report = sync_folder(
+                repl,
+                folder,
+                dst=dst,
+                keep=keep_arg,
+                ignore=list(ignore) or None,
+                minify=not no_minify,
+                mpy_cross_binary=mpy_cross,
+                progress_update=bar,
+                dry_run=dry_run,
+            )
+    finally:
+        bar.close()
+    for line in report_lines(report):
+        click.echo(line)
+
+
 @main.command("emulate")
 @click.argument(
     "folder", required=False, type=click.Path(path_type=Path, file_okay=True, dir_okay=True)
@@ -156,3 +220,7 @@ def emulate_command(folder: Path | None, baud: int | None, trace: bool) -> None:
     except (EmulatorUnavailable, OSError, RuntimeError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
