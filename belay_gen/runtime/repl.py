@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from belay_gen.runtime.errors import (
     PyboardException,
     ResultNotLiteralError,
 )
+from belay_gen.runtime.tracebacks import exception_class, last_line_and_type
 from belay_gen.runtime.transport.base import Transport
 
 BANNER = b"raw REPL; CTRL-B to exit\r\n>"
@@ -41,7 +41,6 @@ _QUIET = 0.02  # silence that ends the drain after Ctrl-C
 # How long each Ctrl-C + Ctrl-A attempt waits for the banner (the last repeats). The first is
 # short because a Ctrl-C can be lost (sent while the board was not yet running code).
 _ATTEMPTS = (0.3, 1.0)
-_TYPE_RE = re.compile(r"^([A-Za-z_][\w.]*)(?::|$)")
 
 StdoutCallback = Callable[[bytes], None]
 
@@ -73,10 +72,8 @@ def board_exception(error: str) -> PyboardException:
     The type is read from the last line (``ValueError: bad`` → ``"ValueError"``), which is
     also the message; the whole text is kept as ``board_traceback``.
     """
-    lines = [line for line in error.replace("\r\n", "\n").split("\n") if line.strip()]
-    last = lines[-1].strip() if lines else "unknown error"
-    match = _TYPE_RE.match(last)
-    return PyboardException(last, match.group(1) if match else "", error)
+    last, exc_type = last_line_and_type(error)
+    return exception_class(exc_type)(last, exc_type, error)
 
 
 class RawRepl:

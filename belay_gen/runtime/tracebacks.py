@@ -46,13 +46,18 @@ def exception_class(exc_type: str) -> type[PyboardException]:
     return _SUBCLASSES[exc_type]
 
 
+def last_line_and_type(error: str) -> tuple[str, str]:
+    """The last line of a board traceback and the exception type it names (or ``""``)."""
+    lines = [line for line in error.replace("\r\n", "\n").split("\n") if line.strip()]
+    last = lines[-1].strip() if lines else "unknown error"
+    match = _TYPE.match(last)
+    return last, match.group(1) if match else ""
+
+
 def board_exception(error: str, spans: dict[str, SourceSpan]) -> PyboardException:
     """Build the host exception for a board traceback, mapping task lines to host lines."""
     text = error.replace("\r\n", "\n").strip("\n")
-    lines = [line for line in text.split("\n") if line.strip()]
-    last = lines[-1].strip() if lines else "unknown error"
-    match = _TYPE.match(last)
-    exc_type = match.group(1) if match else ""
+    last, exc_type = last_line_and_type(text)
     where = []
     for entry in _ENTRY.finditer(text):
         span = spans.get(entry.group(3))
