@@ -222,5 +222,42 @@ def emulate_command(folder: Path | None, baud: int | None, trace: bool) -> None:
         sys.exit(2)
 
 
+@main.command("build")
+@click.argument("sources", nargs=-1, type=click.Path())
+@click.option("--out", default=None, help="Output folder (default: [tool.belay.build] out).")
+@click.option("--mpy-cross", "mpy_cross", is_flag=True, default=None, help="Also write .mpy.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if generated files are stale.")
+@click.option("--project", default=".", type=click.Path(file_okay=False), help="Project folder.")
+@_reports_errors
+def build_command(
+    sources: tuple[str, ...], out: str | None, mpy_cross: bool | None, check: bool, project: str
+) -> None:
+    """Compile the board functions in SOURCES (default: [tool.belay.build] sources) into a
+    board module, a typed host stub and manifest.json per module."""
+    from pathlib import Path
+
+    from belay_gen.compiler.build import build, find_project, load_config
+
+    root = find_project(Path(project))
+    config = load_config(root, sources=sources, out=out, mpy_cross=mpy_cross)
+    report = build(config, check=check)
+    shown = report.out.relative_to(root) if report.out.is_relative_to(root) else report.out
+    if check:
+        for path in report.stale:
+            click.echo(f"stale: {shown / path}")
+        if report.stale:
+            click.echo(
+                f"error: {len(report.stale)} generated file(s) are stale; run belay-gen build",
+                err=True,
+            )
+            sys.exit(1)
+        click.echo(f"{shown}: up to date ({len(report.modules)} module(s))")
+        return
+    click.echo(
+        f"{shown}: {len(report.modules)} module(s); wrote {len(report.written)}, "
+        f"unchanged {len(report.unchanged)}, removed {len(report.removed)}"
+    )
+
+
 if __name__ == "__main__":
     main()
