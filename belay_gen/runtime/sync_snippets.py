@@ -1,0 +1,25 @@
+"""Board code that ``sync`` sends, read from ``board/snippets`` and shrunk for the wire."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+
+@functools.cache
+def snippet(name: str) -> str:
+    """The snippet file ``name``, minified when the minifier is available, blank lines dropped.
+
+    Line numbers of a snippet do not matter, so every byte that is not code is left out.
+    """
+    text = resources.files("belay_gen.board.snippets").joinpath(name).read_text("utf-8")
+    try:
+        from belay_gen.compiler.minify import minify
+    except ImportError:  # the minifier is optional here: the snippet runs either way
+        pass
+    else:
+        text = minify(text)
+    lines = (
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    )
+    return "\n".join(lines) + "\n"
