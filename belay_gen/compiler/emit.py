@@ -8,6 +8,7 @@ one runtime call. Everything a template shows is worked out here first; template
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -93,7 +94,16 @@ def snake(name: str) -> str:
 
 
 def _annotation(param: Parameter) -> str:
-    return param.annotation if param.annotation is not None else "typing.Any"
+    return _unquoted(param.annotation) if param.annotation is not None else "typing.Any"
+
+
+def _unquoted(annotation: str) -> str:
+    """``int`` for the forward reference ``"int"``: the stub never needs the quotes."""
+    try:
+        value = ast.literal_eval(annotation.strip())
+    except (ValueError, SyntaxError):
+        return annotation
+    return value if isinstance(value, str) else annotation
 
 
 def _signature(function: Function, returns: str) -> Bracketed:
@@ -118,8 +128,6 @@ def _signature(function: Function, returns: str) -> Bracketed:
 
 
 def _literal(text: str) -> object:
-    import ast
-
     return ast.literal_eval(text.strip())
 
 
@@ -139,11 +147,12 @@ def _arguments(function: Function) -> Bracketed:
 
 def _returns(function: Function) -> str:
     if function.kind == "generator":
-        return f"collections.abc.Iterator[{function.yields or 'typing.Any'}]"
+        yields = _unquoted(function.yields) if function.yields else "typing.Any"
+        return f"collections.abc.Iterator[{yields}]"
     if function.kind in ("thread", "setup", "teardown"):
         return "None"
     if function.returns is not None:
-        return function.returns
+        return _unquoted(function.returns)
     return "typing.Any" if function.returns_value else "None"
 
 

@@ -13,6 +13,7 @@ their imports and aliases are copied into the stub.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Iterator
 
 import libcst as cst
@@ -154,12 +155,6 @@ class ImportResolver:
                 self._stub_name(root, where)
 
     def _stub_name(self, name: str, where: cst.CSTNode) -> None:
-        if name in STUB_NAMES:
-            raise self.scanner.error(
-                where,
-                f"the annotation name {name!r} clashes with a name the host stub defines: "
-                "import it under another name",
-            )
         scope = self.global_scope
         bindings = [b for b in scope[name] if b.scope is scope] if scope is not None else []
         if not bindings:
@@ -172,8 +167,11 @@ class ImportResolver:
             node = binding.node if isinstance(binding, Assignment) else None
             if isinstance(node, (cst.Import, cst.ImportFrom)):
                 statement = self._stub_import(node, name, where)
-                _add(self.stub_imports, statement)
+                self._check_stub_name(name, statement, where)
+                if statement != "import typing":
+                    _add(self.stub_imports, statement)
                 continue
+            self._check_stub_name(name, None, where)
             alias = self._alias_statement(name)
             if alias is None:
                 raise self.scanner.error(
@@ -186,6 +184,16 @@ class ImportResolver:
                 for root, inner in _roots(alias[1]):
                     self._stub_name(root, inner)
                 self.stub_aliases.append(alias[0])
+
+    def _check_stub_name(self, name: str, statement: str | None, where: cst.CSTNode) -> None:
+        """A name the stub defines itself may only come from the same import."""
+        same = statement is not None and re.fullmatch(rf"import {name}(\.\w+)*", statement)
+        if name in STUB_NAMES and not same:
+            raise self.scanner.error(
+                where,
+                f"the annotation name {name!r} clashes with a name the host stub defines: "
+                "import it under another name",
+            )
 
     def _stub_import(self, node: cst.Import | cst.ImportFrom, name: str, where: cst.CSTNode) -> str:
         if isinstance(node, cst.ImportFrom) and node.relative:

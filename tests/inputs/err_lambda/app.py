@@ -1,0 +1,4 @@
+from belay_gen import Device
+
+device = Device("x")
+double = device.task(lambda x: x * 2)
