@@ -257,6 +257,7 @@ def build(config: BuildConfig, *, check: bool = False) -> BuildReport:
     """Generate, then write what changed (nothing with ``check``) and remove outputs of
     modules that are gone (those the previous manifest lists)."""
     files, modules = generate(config)
+    previous = _previous_outputs(config.out)
     report = BuildReport(config.out, modules)
     for relative, content in sorted(files.items()):
         target = config.out / relative
@@ -266,7 +267,7 @@ def build(config: BuildConfig, *, check: bool = False) -> BuildReport:
         report.written.append(relative)
         if not check:
             write_atomic(target, content)
-    for relative in _previous_outputs(config.out) - set(files):
+    for relative in sorted(previous - set(files)):
         if (config.out / relative).is_file():
             report.removed.append(relative)
             if not check:
