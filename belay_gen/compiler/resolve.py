@@ -149,7 +149,14 @@ class ImportResolver:
         """Copy the imports and aliases that ``node``'s annotations need into the stub."""
         annotations = [p.annotation.annotation for p in _params(node) if p.annotation]
         if node.returns is not None:
-            annotations.append(node.returns.annotation)
+            returns = node.returns.annotation
+            if names.is_generator(node) and names.yield_type(returns, self.scanner.code):
+                # The stub says Iterator[T] itself: only T's names matter.
+                assert isinstance(returns, cst.Subscript)
+                first = returns.slice[0].slice
+                assert isinstance(first, cst.Index)
+                returns = first.value
+            annotations.append(returns)
         for annotation in annotations:
             for root, where in _roots(annotation):
                 self._stub_name(root, where)
