@@ -135,3 +135,12 @@ def test_reserved_names_and_board_limits_are_errors() -> None:
         compiled("x = 1\n")
     with pytest.raises(CompileError, match=r"app.py:10:1: invalid syntax"):
         compiled("def (:\n")
+
+
+def test_board_decorators_stay_above_a_setup() -> None:
+    source = "@micropython.native\n@device.setup\ndef f(x):\n    y = 1\n"
+    assert compiled(source).device_code == (
+        "@micropython.native\ndef f(x):\n global y;globals().update(x=x)\n y=1\n"
+    )
+    with pytest.raises(CompileError, match="put board decorators above that one"):
+        compiled("@device.setup\n@micropython.native\ndef f(x):\n    y = 1\n")

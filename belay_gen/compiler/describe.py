@@ -283,7 +283,7 @@ class Scanner:
             raise self.error(
                 node,
                 f"the line above the def of {kind} {node.name.value}() must be its "
-                f"@...{kind} decorator, not a board decorator: move that below it",
+                f"@...{kind} decorator: put board decorators above that one",
             )
         return published
 

@@ -245,7 +245,7 @@ class ModuleScanner(Scanner):
         return tuple(
             DeviceClass(
                 name=name,
-                base=bindings.subclasses[name],
+                base=base if has_methods(base := bindings.subclasses[name]) else None,
                 methods=tuple(methods.get(name, ())),
                 docstring=node.get_docstring(clean=True),
                 span=self.span(node),
