@@ -236,6 +236,43 @@ class Device:
             record=False,
         )
 
+    def ensure_module(
+        self, name: str, code: str, code_hash: str, *, path: str | None = None
+    ) -> bool:
+        """Make the generated board module ``name`` current on the board and import it.
+
+        One round trip compares the ``__belay_hash__`` line at the top of the installed file
+        with ``code_hash``; only on a mismatch is ``code`` uploaded (binary, written to a
+        temp file and renamed). Returns True when it uploaded. Recorded for replay.
+        """
+        target = path or f"/lib/{name}.py"
+        expected = f'__belay_hash__ = "{code_hash}"'
+        check = (
+            f"try:\n with open({target!r}) as __belay_f:\n"
+            "  __belay_h = __belay_f.readline().strip()\n"
+            "except OSError:\n __belay_h = ''\n"
+            f"if __belay_h == {expected!r}:\n import {name}\n __belay_r(True)\n"
+            "else:\n __belay_r(False)\n"
+        )
+        with self._lock:
+            current = self._run(check) is True
+            if not current:
+                from belay_gen.runtime.sync_wire import (
+                    OP_END,
+                    OP_MKDIR,
+                    OP_WRITE,
+                    Operation,
+                    send_operations,
+                )
+
+                folder = target.rsplit("/", 1)[0]
+                operations = [Operation(OP_MKDIR, folder)] if folder else []
+                operations += [Operation(OP_WRITE, target, code.encode()), Operation(OP_END, "")]
+                send_operations(self._repl, operations)
+                self._run(f"import sys\nsys.modules.pop({name!r}, None)\nimport {name}")
+            self._history.append(("exec", f"import {name}"))
+        return not current
+
     def define(self, compiled: CompiledForBoard) -> None:
         """Send a function definition to the board (recorded for replay)."""
         self._spans[compiled.name] = compiled.span

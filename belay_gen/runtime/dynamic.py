@@ -6,7 +6,6 @@ and friends: the source comes from ``inspect``, the rest is the compiler's pipel
 
 from __future__ import annotations
 
-import ast
 import inspect
 import textwrap
 from collections.abc import Callable
@@ -43,7 +42,9 @@ def _minify(code: str) -> str:
 def compile_for_board(
     func: Callable[..., Any], *, kind: str, minify: bool = True
 ) -> CompiledForBoard:
-    """Compile ``func`` (a plain function with a source file) for the board."""
+    """Compile ``func`` (a plain function with a source file) with the compiler's pipeline."""
+    from belay_gen.compiler import compile_function
+
     try:
         lines, first_line = inspect.getsourcelines(func)
         filename = inspect.getsourcefile(func) or "<unknown>"
@@ -52,46 +53,19 @@ def compile_for_board(
             f"cannot read the source of {getattr(func, '__name__', func)!r} ({exc}); "
             "tasks must be defined in a file, not typed at an interactive prompt"
         ) from None
-    source = textwrap.dedent("".join(lines))
-    tree = ast.parse(source)
-    node = tree.body[0]
-    assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    if isinstance(node, ast.AsyncFunctionDef):
-        raise TypeError(f"{func.__name__}() is async; the board runs plain functions only")
-    source_lines = source.splitlines()
-    # Drop the host decorators but keep line numbering: the def stays on its own line.
-    def_line = node.lineno
-    blank = [""] * (def_line - 1)
-    definition = "\n".join(blank + source_lines[def_line - 1 :]) + "\n"
-    body_start = node.body[0].lineno
-    body = textwrap.dedent("\n".join(source_lines[body_start - 1 :])) + "\n"
-    body = "\n" * (body_start - 1) + body
-    if minify:
-        definition = _minify(definition)
-        body = _minify(body)
-    is_generator = any(
-        isinstance(sub, (ast.Yield, ast.YieldFrom))
-        for sub in ast.walk(node)
-        if _in_function(sub, node)
+    compiled = compile_function(
+        textwrap.dedent("".join(lines)),
+        filename=filename,
+        first_line=first_line,
+        kind_hint=kind,
+        minify=minify,
     )
     return CompiledForBoard(
-        name=node.name,
-        device_code=definition,
-        body_code=body,
-        body_first_line=first_line,
-        span=SourceSpan(filename, first_line),
-        is_generator=is_generator,
-        parameters=tuple(inspect.signature(func).parameters),
+        name=compiled.name,
+        device_code=compiled.device_code,
+        body_code=compiled.body_code,
+        body_first_line=compiled.line_offset + 1,
+        span=SourceSpan(filename, compiled.line_offset + 1),
+        is_generator=compiled.kind == "generator",
+        parameters=compiled.parameter_names,
     )
-
-
-def _in_function(sub: ast.AST, node: ast.AST) -> bool:
-    # A yield inside a nested def/lambda does not make the outer function a generator.
-    for inner in ast.walk(node):
-        if (
-            inner is not node
-            and isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-            and any(child is sub for child in ast.walk(inner))
-        ):
-            return False
-    return True
