@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP)
 
 demo: $(STAMP)
+	@echo "== dynamic flow: examples/blink (@device.task sent at run time) =="
 	$(MAKE) -C examples/blink run PYTHON=$(abspath $(BIN)/python)
+	@echo "== ahead-of-time flow: examples/blink-aot (belay-gen build, typed stub) =="
+	$(MAKE) -C examples/blink-aot run PYTHON=$(abspath $(BIN)/python) BELAY_GEN=$(abspath $(BIN)/belay-gen)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
