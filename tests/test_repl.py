@@ -254,6 +254,7 @@ def test_small_code_goes_in_one_plain_raw_write() -> None:
     transport.written.clear()
     assert repl.exec("z = 3").stdout == b"ran 5\r\n"
     assert transport.written == [b"z = 3\x04"]
+    assert board.programs == [b"z = 3"]
     assert repl.raw_paste is None  # the board was never asked
 
 
