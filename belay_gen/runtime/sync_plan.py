@@ -21,7 +21,9 @@ from belay_gen.runtime.sync_wire import (
     OP_RMDIR,
     OP_WRITE,
     TEMP_SUFFIX,
+    Content,
     Operation,
+    resolve,
 )
 
 #: Kept on the board when ``dst`` is ``/`` and ``keep`` is ``None`` (Belay's default).
@@ -47,7 +49,7 @@ class Plan:
     removes: tuple[str, ...] = ()
     rmdirs: tuple[str, ...] = ()
     mkdirs: tuple[str, ...] = ()
-    uploads: tuple[tuple[str, bytes], ...] = ()
+    uploads: tuple[tuple[str, Content], ...] = ()
     unchanged: tuple[str, ...] = ()
 
     @property
@@ -172,7 +174,7 @@ def _parents(rel: str) -> list[str]:
 def make_plan(
     dst: str,
     remote: RemoteTree,
-    local_files: Mapping[str, bytes],
+    local_files: Mapping[str, Content],
     local_dirs: Set[str],
     *,
     keep_all: bool,
@@ -180,7 +182,8 @@ def make_plan(
 ) -> Plan:
     """Decide what to upload, create and delete so that the board under ``dst`` matches.
 
-    ``local_files`` maps paths relative to ``dst`` to the bytes the board should hold. A
+    ``local_files`` maps paths relative to ``dst`` to the bytes the board should hold (only
+    those the board already has a file for are waited for, to compare hashes). A
     board file where a local folder goes (or a folder where a local file goes) is removed
     even with ``keep_all``, since that path is synced; an explicit ``keep`` entry that would
     have to go raises :class:`SyncInputError`.
@@ -227,12 +230,13 @@ def make_plan(
     uploads = []
     unchanged = []
     for rel in sorted(local_files):
-        data = local_files[rel]
         have = remote.files.get(rel)
-        if have is not None and have == (file_hash(remote.algorithm, data), len(data)):
-            unchanged.append(board_path(dst, rel))
-        else:
-            uploads.append((board_path(dst, rel), data))
+        if have is not None:
+            data = resolve(local_files[rel])
+            if have == (file_hash(remote.algorithm, data), len(data)):
+                unchanged.append(board_path(dst, rel))
+                continue
+        uploads.append((board_path(dst, rel), local_files[rel]))
     mkdirs = [] if remote.exists else _dst_chain(dst, remote.ancestor)
     mkdirs += [board_path(dst, rel) for rel in sorted(local_dirs) if rel not in remote.dirs]
     return Plan(

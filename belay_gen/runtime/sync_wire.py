@@ -26,7 +26,9 @@ import os
 import struct
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Union
 
 from belay_gen.runtime.errors import (
     BelayError,
@@ -42,7 +44,7 @@ from belay_gen.runtime.transport.base import Transport
 MAGIC = 0xB5
 TRAILER = 0x5B
 TEMP_SUFFIX = ".belay-tmp"
-DEFAULT_BATCH = 4096
+DEFAULT_BATCH = 8192
 _HEADER = 3  # op byte + u16 length, also the batch header size
 _SLOWEST_RATE = 960.0  # bytes/s of a 9600-baud link: how long a batch may take to arrive
 _EROFS = 30
@@ -61,22 +63,33 @@ class SyncTransferError(BelayError):
     """The board refused or could not finish a file operation during ``sync``."""
 
 
+#: File content, or its future while it is still being minified or compiled.
+Content = Union[bytes, "Future[bytes]"]
+
+
+def resolve(content: Content) -> bytes:
+    """The bytes of ``content``, waiting for them if they are still being made."""
+    return content if isinstance(content, bytes) else content.result()
+
+
 @dataclass(frozen=True)
 class Operation:
     """One change on the board: ``kind`` is an ``OP_*`` code; ``data`` only for uploads."""
 
     kind: bytes
     path: str
-    data: bytes = b""
+    data: Content = b""
 
 
 @dataclass(frozen=True)
 class Batch:
-    """Bytes of one batch, how many file-content bytes it carries and the files it touches."""
+    """One batch: its bytes, the file-content bytes it carries, the files it touches, and
+    ``progress``, the uploads it completes (0.5 for half a file)."""
 
     data: bytes
     payload: int
     paths: tuple[str, ...]
+    progress: float = 0.0
 
 
 def _frame(kind: bytes, payload: bytes | memoryview) -> bytes:
@@ -94,19 +107,18 @@ def batches(operations: Iterable[Operation], size: int) -> Iterator[Batch]:
     parts: list[bytes] = []
     used = 0
     payload = 0
+    progress = 0.0
     paths: list[str] = []
 
     def flush() -> Batch:
-        nonlocal used, payload
+        nonlocal used, payload, progress
         body = b"".join(parts)
-        batch = Batch(
-            bytes([MAGIC]) + struct.pack("<H", len(body)) + body + bytes([TRAILER]),
-            payload,
-            tuple(paths),
-        )
+        framed = bytes([MAGIC]) + struct.pack("<H", len(body)) + body + bytes([TRAILER])
+        batch = Batch(framed, payload, tuple(paths), progress)
         parts.clear()
         paths.clear()
         used = payload = 0
+        progress = 0.0
         return batch
 
     def add(frame: bytes) -> Iterator[Batch]:
@@ -125,9 +137,10 @@ def batches(operations: Iterable[Operation], size: int) -> Iterator[Batch]:
             if op.kind != OP_END:
                 paths.append(op.path)
             continue
+        data = resolve(op.data)
         yield from add(_frame(OP_OPEN, name))
         paths.append(op.path)
-        view = memoryview(op.data)
+        view = memoryview(data)
         while view:
             room = size - used - _HEADER
             if room < 1:
@@ -137,7 +150,10 @@ def batches(operations: Iterable[Operation], size: int) -> Iterator[Batch]:
             chunk, view = view[:room], view[room:]
             yield from add(_frame(OP_WRITE, chunk))
             payload += len(chunk)
+            progress += len(chunk) / len(data)
         yield from add(_frame(OP_CLOSE, b""))
+        if not data:
+            progress += 1.0
     if parts:
         yield flush()
 
