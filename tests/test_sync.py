@@ -12,7 +12,7 @@ import pytest
 
 from belay_gen.board.relay import VirtualBoard
 from belay_gen.compiler.minify import minify
-from belay_gen.runtime.errors import CompileError, DeviceTimeoutError
+from belay_gen.runtime.errors import CompileError, DeviceTimeoutError, FeatureUnavailableError
 from belay_gen.runtime.repl import RawRepl
 from belay_gen.runtime.sync import SyncInputError, SyncTransferError, sync_folder
 from belay_gen.runtime.sync_wire import TEMP_SUFFIX
@@ -258,3 +258,23 @@ def test_stale_temp_files_are_cleaned_even_with_keep_true(
     report = sync_folder(repl, project, keep=True)
     assert report.deleted == ("/pkg/data.bin" + TEMP_SUFFIX,)
     assert (board_root / "mine.txt").exists()
+
+
+def test_board_without_kbd_intr_gets_a_clear_error(
+    repl: RawRepl, board_root: Path, project: Path
+) -> None:
+    repl.exec_or_raise("import sys\nclass _M: pass\nsys.modules['micropython'] = _M()")
+    with pytest.raises(FeatureUnavailableError, match=r"lacks micropython\.kbd_intr"):
+        sync_folder(repl, project)
+    assert repl.exec_or_raise("print(6 * 7)") == b"42\n"
+    assert _listing(board_root) == {}
+
+
+def test_unusual_names_round_trip(repl: RawRepl, board_root: Path, tmp_path: Path) -> None:
+    names = {"naïve café/ünï 'q' \"d\".txt": b"u", "with space.bin": b"\r\n\x03\x04"}
+    source = _write(tmp_path / "src", dict(names))
+    first = sync_folder(repl, source)
+    assert set(first.uploaded) == {"/" + name for name in names}
+    assert {rel: data for rel, data in _listing(board_root).items() if data} == names
+    again = sync_folder(repl, source)
+    assert again.uploaded == () and len(again.unchanged) == 2

@@ -34,6 +34,7 @@ from belay_gen.runtime.errors import (
     BelayError,
     ConnectionLost,
     DeviceTimeoutError,
+    FeatureUnavailableError,
     ProtocolError,
     PyboardException,
 )
@@ -219,7 +220,7 @@ def send_operations(
             raise ProtocolError(f"{transport.description} did not accept the sync receiver")
         ready = reader.take(1, time.monotonic() + step, "the receiver's ready line")
         if ready != b"R":
-            _fail_before_start(reader, ready, step)
+            _fail_before_start(reader, ready, step, transport.description)
         size = int(reader.until(b"\n", time.monotonic() + step, "the receiver's ready line"))
         for batch in batches(operations, size):
             if batch.paths:
@@ -240,7 +241,7 @@ def send_operations(
         _finish(reader, step)
     except _Silent as exc:
         raise _stopped_answering(repl, size, current, str(exc)) from None
-    except (SyncTransferError, PyboardException, ConnectionLost):
+    except (SyncTransferError, PyboardException, FeatureUnavailableError, ConnectionLost):
         raise  # the receiver already ended and the board is at the raw prompt (or gone)
     except BaseException:
         _abort(repl, size)
@@ -258,11 +259,19 @@ def _finish(reader: _Reader, step: float) -> None:
         raise board_exception(error.decode("utf-8", "replace"))
 
 
-def _fail_before_start(reader: _Reader, first: bytes, step: float) -> None:
+def _fail_before_start(reader: _Reader, first: bytes, step: float, port: str) -> None:
     """The receiver raised before it was ready (e.g. no ``micropython.kbd_intr``)."""
     reader.buf[:0] = first
-    _finish(reader, step)
-    raise ProtocolError("the sync receiver ended before it was ready")
+    try:
+        _finish(reader, step)
+    except PyboardException as exc:
+        if exc.exc_type in ("AttributeError", "ImportError", "NameError"):
+            raise FeatureUnavailableError(
+                f"{port} cannot take sync's binary transfer: it lacks"
+                f" micropython.kbd_intr or sys.stdin.buffer ({exc})"
+            ) from exc
+        raise
+    raise ProtocolError(f"the sync receiver on {port} ended before it was ready")
 
 
 def _fail(reader: _Reader, step: float, port: str) -> None:
