@@ -259,5 +259,106 @@ def build_command(
     )
 
 
+PROJECT_OPTION = click.option(
+    "--project",
+    default=".",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project folder (default: the one holding pyproject.toml, from here up).",
+)
+
+
+@main.command("update")
+@click.argument("names", nargs=-1)
+@click.option(
+    "--frozen", is_flag=True, help="Download only what belay.lock records; refuse changes."
+)
+@PROJECT_OPTION
+@_reports_errors
+def update_command(names: tuple[str, ...], frozen: bool, project: Path) -> None:
+    """Download the dependencies of pyproject.toml (or just NAMES) into .belay-lib/,
+    record them in belay.lock, then clean.
+
+    A dependency that fails keeps its previous copy; the command then exits 2.
+    """
+    from belay_gen.cli_packages import run_update
+
+    run_update(project, names, frozen)
+
+
+@main.command("clean")
+@PROJECT_OPTION
+@_reports_errors
+def clean_command(project: Path) -> None:
+    """Remove dependencies no longer listed in pyproject.toml from .belay-lib/ and belay.lock."""
+    from belay_gen.cli_packages import run_clean
+
+    run_clean(project)
+
+
+@main.command("install", epilog=PORT_HELP)
+@click.argument("port")
+@click.option(
+    "--main",
+    "main_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Install this script as /main.py (then soft-reset so it runs).",
+)
+@click.option(
+    "--run",
+    "run_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Run this script after installing and show its output (Ctrl-C stops it).",
+)
+@click.option(
+    "--with", "with_groups", multiple=True, metavar="GROUP", help="Add an optional group."
+)
+@click.option(
+    "--mpy-cross",
+    "mpy_cross",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Compile .py to .mpy with this mpy-cross binary.",
+)
+@click.option("--no-minify", is_flag=True, help="Send .py files as they are.")
+@PROJECT_OPTION
+@_reports_errors
+def install_command(
+    port: str,
+    main_file: Path | None,
+    run_file: Path | None,
+    with_groups: tuple[str, ...],
+    mpy_cross: Path | None,
+    no_minify: bool,
+    project: Path,
+) -> None:
+    """Install the project on the board at PORT: .belay-lib/ and build output to /lib,
+    the [tool.belay] name package, and --main as /main.py.
+
+    Refuses to install dependencies that differ from belay.lock.
+    """
+    from belay_gen.cli_packages import run_install
+
+    run_install(
+        port,
+        project,
+        main=main_file,
+        run=run_file,
+        with_groups=with_groups,
+        mpy_cross=mpy_cross,
+        minify=not no_minify,
+    )
+
+
+@main.command("new")
+@click.argument("name", type=click.Path(path_type=Path))
+@_reports_errors
+def new_command(name: Path) -> None:
+    """Create a project folder NAME: pyproject.toml with [tool.belay], a package, main.py
+    and a Makefile."""
+    from belay_gen.cli_packages import run_new
+
+    run_new(name)
+
+
 if __name__ == "__main__":
     main()

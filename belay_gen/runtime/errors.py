@@ -14,6 +14,9 @@ Every error a user can see derives from :class:`BelayError`::
     ├── ResultNotLiteralError     a task returned something ``ast.literal_eval`` cannot read
     ├── ConfigError               bad ``[tool.belay]`` configuration
     ├── CompileError              source ``belay-gen`` cannot compile for the board
+    ├── PackageError              a dependency is unsafe or cannot be installed
+    │   ├── DownloadError          fetching a dependency's file failed (status, timeout, size)
+    │   └── LockMismatchError      files differ from what ``belay.lock`` records
     └── PyboardException          an exception raised by code running on the board
 
 Each message says what went wrong and how to fix it, in one line where possible.
@@ -77,6 +80,18 @@ class CompileError(BelayError):
         self.filename = filename
         self.line = line
         self.column = column
+
+
+class PackageError(BelayError):
+    """A dependency is unsafe (a path escaping ``.belay-lib``) or cannot be installed."""
+
+
+class DownloadError(PackageError):
+    """Fetching a dependency's file failed; the message names the URL and why."""
+
+
+class LockMismatchError(PackageError):
+    """Dependency files differ from ``belay.lock`` (the upstream or local copy changed)."""
 
 
 class PyboardException(BelayError):

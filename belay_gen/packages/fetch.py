@@ -1,0 +1,153 @@
+"""Fetch one file: over HTTP(S) with requests, bounded in time and size, or from a local path.
+
+Every failure is a :class:`DownloadError` naming the URL and the reason (status, timeout,
+size limit, a response cut short), so ``update`` can say which file failed and why.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import requests
+
+from belay_gen import __version__
+from belay_gen.packages.locate import is_url
+from belay_gen.runtime.errors import DownloadError
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+class Fetcher:
+    """Gets the bytes of URLs and local files.
+
+    ``timeout`` bounds connecting, each read and the whole download (seconds);
+    ``max_bytes`` bounds each file. ``from_env`` reads ``BELAY_GEN_DOWNLOAD_TIMEOUT`` and
+    ``BELAY_GEN_DOWNLOAD_MAX_BYTES``.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self._session = session
+
+    @classmethod
+    def from_env(cls) -> Fetcher:
+        """A fetcher with limits from the environment (defaults: 30 s, 16 MiB)."""
+        try:
+            timeout = float(os.environ.get("BELAY_GEN_DOWNLOAD_TIMEOUT", DEFAULT_TIMEOUT))
+            max_bytes = int(os.environ.get("BELAY_GEN_DOWNLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+        except ValueError as exc:
+            raise DownloadError(f"bad BELAY_GEN_DOWNLOAD_* setting: {exc}") from None
+        return cls(timeout=timeout, max_bytes=max_bytes)
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def get(self, location: str) -> bytes:
+        """The content at ``location`` (an ``http(s)://`` URL or a local file path)."""
+        if is_url(location):
+            return self._get_url(location)
+        return self._get_file(Path(location))
+
+    def _get_file(self, path: Path) -> bytes:
+        try:
+            size = path.stat().st_size
+            if size > self.max_bytes:
+                raise DownloadError(f"{path}: {size:,} bytes is over the {self._limit} limit")
+            return path.read_bytes()
+        except OSError as exc:
+            raise DownloadError(f"{path}: {exc.strerror or exc}") from None
+
+    def _get_url(self, url: str) -> bytes:
+        if self._session is None:
+            self._session = requests.Session()
+            self._session.headers["User-Agent"] = f"belay-gen/{__version__}"
+        deadline = time.monotonic() + self.timeout
+        try:
+            with self._session.get(url, timeout=self.timeout, stream=True) as response:
+                if response.status_code != 200:
+                    hint = (
+                        ": check the URL, the ref and the path"
+                        if response.status_code == 404
+                        else ""
+                    )
+                    raise DownloadError(
+                        f"GET {url}: HTTP {response.status_code} {response.reason}{hint}"
+                    )
+                declared = _content_length(response)
+                if declared is not None and declared > self.max_bytes:
+                    raise DownloadError(
+                        f"GET {url}: {declared:,} bytes is over the {self._limit} limit"
+                    )
+                body = bytearray()
+                for chunk in response.iter_content(_CHUNK):
+                    body += chunk
+                    if len(body) > self.max_bytes:
+                        raise DownloadError(f"GET {url}: more than the {self._limit} limit")
+                    if time.monotonic() > deadline:
+                        raise DownloadError(f"GET {url}: timed out after {self.timeout:g} s")
+                if (
+                    declared is not None
+                    and len(body) < declared
+                    and not response.headers.get("Content-Encoding")
+                ):
+                    got = f"{len(body):,} of {declared:,} bytes"
+                    raise DownloadError(f"GET {url}: the response was cut short ({got})")
+                return bytes(body)
+        except requests.Timeout:
+            raise DownloadError(f"GET {url}: timed out after {self.timeout:g} s") from None
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise DownloadError(f"GET {url}: the response was cut short ({_short(exc)})") from None
+        except requests.ConnectionError as exc:
+            raise DownloadError(f"GET {url}: cannot connect ({_reason(exc)})") from None
+        except requests.RequestException as exc:
+            raise DownloadError(f"GET {url}: {_reason(exc)}") from None
+
+    @property
+    def _limit(self) -> str:
+        return f"{self.max_bytes:,}-byte"
+
+
+def _content_length(response: requests.Response) -> int | None:
+    try:
+        return int(response.headers["Content-Length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _short(exc: BaseException) -> str:
+    """How much of a cut-short response arrived."""
+    read = re.search(r"IncompleteRead\((\d+) bytes read, (\d+) more expected", str(exc))
+    if read is None:
+        return _reason(exc)
+    got, missing = int(read.group(1)), int(read.group(2))
+    return f"got {got:,} of {got + missing:,} bytes"
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost useful message of a requests/urllib3 exception chain."""
+    while True:
+        inner = getattr(exc, "reason", None)  # urllib3's MaxRetryError
+        if isinstance(inner, BaseException):
+            exc = inner
+        elif exc.args and isinstance(exc.args[0], BaseException):
+            exc = exc.args[0]
+        else:
+            break
+    text = str(exc)
+    errno = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    return errno.group(1).strip() if errno else text

@@ -1,0 +1,210 @@
+"""``belay-gen install``: dependencies, build output, project package and main.py onto a board.
+
+What goes where:
+
+- ``/lib``: the locked files of ``.belay-lib`` (groups ``main``, non-optional ones, and
+  ``with_groups``), develop dependencies read fresh from their sources, and the board
+  modules of ``belay-gen build`` (``build/belay/device/``). ``/lib`` mirrors exactly that.
+- ``/<name>``: the project package ``[tool.belay] name`` (minus ``ignore`` patterns).
+- ``/main.py``: the ``main`` script, whatever its local name.
+
+Example::
+
+    with Device("/dev/ttyACM0") as device:
+        install(device, plan_install(load_project(Path.cwd()), main=Path("main.py")))
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from belay_gen.packages.config import ProjectConfig
+from belay_gen.packages.fetch import Fetcher
+from belay_gen.packages.locate import Endpoints
+from belay_gen.packages.lock import Lock
+from belay_gen.packages.paths import LIB_DIR
+from belay_gen.packages.resolve import Resolver
+from belay_gen.packages.store import locked_entry, verify
+from belay_gen.runtime.device import Device
+from belay_gen.runtime.errors import PackageError
+from belay_gen.runtime.sync import ProgressUpdate, SyncReport
+from belay_gen.runtime.sync_local import DEFAULT_IGNORE
+
+DEFAULT_BUILD_OUT = "build/belay"
+
+
+@dataclass(frozen=True)
+class InstallPlan:
+    """What ``install`` sends: ``lib`` maps ``/lib``-relative paths to content."""
+
+    lib: dict[str, bytes]
+    package: Path | None = None
+    main: Path | None = None
+    ignore: tuple[str, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def plan_install(
+    config: ProjectConfig,
+    *,
+    with_groups: Sequence[str] = (),
+    main: Path | None = None,
+    fetcher: Fetcher | None = None,
+) -> InstallPlan:
+    """Check ``.belay-lib`` against ``belay.lock`` and gather everything ``install`` sends.
+
+    Raises :class:`LockMismatchError` when the cached files or ``pyproject.toml`` differ
+    from the lock, :class:`ConfigError` when the project package is missing.
+    """
+    deps = config.installed_with(with_groups)
+    lock = Lock.read(config.lock_path)
+    cached = [dep for dep in deps if dep.cached]
+    lib = verify(config.lib_dir, lock, cached)
+    origin = {path: f"{LIB_DIR}/{path}" for path in lib}
+    develop = [dep for dep in deps if not dep.cached or len(dep.cached) < len(dep.sources)]
+    if develop:
+        resolver = Resolver(config.root, fetcher or Fetcher.from_env(), Endpoints.from_env())
+        for dep in develop:
+            locked_entry(lock, dep)
+            live = tuple(source for source in dep.sources if source.develop)
+            for dest, fetched in resolver.resolve(dep, live).items():
+                _put(lib, origin, dest, fetched.data, fetched.url)
+    for path in _build_modules(config):
+        relative = path.name
+        _put(lib, origin, relative, path.read_bytes(), path.relative_to(config.root).as_posix())
+    return InstallPlan(
+        lib=lib,
+        package=_project_package(config),
+        main=main,
+        ignore=config.ignore,
+        sources=origin,
+    )
+
+
+def install(
+    device: Device,
+    plan: InstallPlan,
+    *,
+    mpy_cross_binary: str | Path | None = None,
+    minify: bool = True,
+    progress: Callable[[str], ProgressUpdate | None] | None = None,
+) -> list[SyncReport]:
+    """Sync ``plan`` onto ``device``: ``/lib``, the project package, ``/main.py``.
+
+    ``progress(stage)`` may return a ``progress_update`` callback for that stage's sync.
+    """
+    options: dict[str, Any] = {"minify": minify, "mpy_cross_binary": mpy_cross_binary}
+    reports = []
+
+    def stage(name: str) -> ProgressUpdate | None:
+        return progress(name) if progress is not None else None
+
+    with tempfile.TemporaryDirectory(prefix="belay-gen-install-") as folder:
+        staged = Path(folder) / "lib"
+        staged.mkdir()
+        for relative, data in plan.lib.items():
+            target = staged / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        reports.append(
+            device.sync(staged, dst="/lib", record=False, progress_update=stage("/lib"), **options)
+        )
+        if plan.package is not None:
+            package = plan.package
+            if package.is_dir():
+                ignore = [*DEFAULT_IGNORE, *plan.ignore]
+                dst = f"/{package.name}"
+                reports.append(
+                    device.sync(
+                        package,
+                        dst=dst,
+                        ignore=ignore,
+                        record=False,
+                        progress_update=stage(dst),
+                        **options,
+                    )
+                )
+            else:
+                reports.append(
+                    device.sync(
+                        package,
+                        dst="/",
+                        record=False,
+                        progress_update=stage(f"/{package.name}"),
+                        **options,
+                    )
+                )
+        if plan.main is not None:
+            main = Path(folder) / "main.py"
+            main.write_bytes(plan.main.read_bytes())
+            reports.append(
+                device.sync(
+                    main, dst="/", record=False, progress_update=stage("/main.py"), **options
+                )
+            )
+    return reports
+
+
+def start_main(device: Device, timeout: float = 5.0) -> None:
+    """Leave the raw REPL and soft-reset from the friendly prompt, so the board runs
+    ``boot.py`` and ``main.py`` (a raw-REPL reset skips ``main.py``). The device must be
+    closed afterwards."""
+    transport = device.transport
+    transport.write(b"\r\x02")
+    seen = bytearray()
+    deadline = time.monotonic() + timeout
+    while b">>>" not in seen and time.monotonic() < deadline:
+        seen += transport.read(0.2)
+    transport.write(b"\x04")
+
+
+def _put(
+    lib: dict[str, bytes], origin: dict[str, str], dest: str, data: bytes, source: str
+) -> None:
+    known = origin.get(dest)
+    if known is not None and lib[dest] != data:
+        raise PackageError(f"{known} and {source} both go to /lib/{dest}; rename one of them")
+    lib[dest] = data
+    origin[dest] = source
+
+
+def _build_modules(config: ProjectConfig) -> list[Path]:
+    """The board modules ``belay-gen build`` wrote (an ``.mpy`` wins over its ``.py``)."""
+    out = config.root / DEFAULT_BUILD_OUT
+    if "build" in config.pyproject.table("tool", "belay"):
+        from belay_gen.compiler.build import load_config
+
+        out = load_config(config.root).out
+    device = out / "device"
+    if not device.is_dir():
+        return []
+    files = sorted(
+        path for path in device.iterdir() if path.is_file() and not path.name.startswith(".")
+    )
+    compiled = {path.stem for path in files if path.suffix == ".mpy"}
+    return [path for path in files if not (path.suffix == ".py" and path.stem in compiled)]
+
+
+def _project_package(config: ProjectConfig) -> Path | None:
+    if config.name is None:
+        return None
+    folder = config.root / config.name
+    if folder.is_dir():
+        return folder
+    module = config.root / f"{config.name}.py"
+    if module.is_file():
+        return module
+    raise config.pyproject.error(
+        ("tool", "belay"),
+        "name",
+        f"is {config.name!r}, but {config.root} has no {config.name}/ folder (or"
+        f" {config.name}.py): create it, or remove name",
+    )
+
+
+__all__ = ["InstallPlan", "install", "plan_install", "start_main"]

@@ -1,0 +1,161 @@
+"""``.belay-lib`` on disk, kept in step with ``belay.lock``.
+
+``commit`` puts one dependency's freshly fetched files in place (each written atomically,
+after all of them arrived) and drops the files it no longer has; ``clean`` removes what no
+listed dependency owns; ``verify`` reads the cached files back against the lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from belay_gen.fileio import write_atomic
+from belay_gen.packages.config import Dependency
+from belay_gen.packages.lock import Lock, LockedFile, LockEntry
+from belay_gen.packages.paths import LIB_DIR, LOCK_FILE
+from belay_gen.packages.resolve import FetchedFile
+from belay_gen.runtime.errors import LockMismatchError, PackageError
+
+
+@dataclass
+class Change:
+    """What committing one dependency did to ``.belay-lib`` (paths relative to it)."""
+
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.written or self.removed)
+
+
+def check_conflicts(lock: Lock, name: str, files: Mapping[str, FetchedFile]) -> None:
+    """Refuse files that another dependency already installs with other content."""
+    owners = lock.owned(excluding=name)
+    for dest, fetched in sorted(files.items()):
+        other = owners.get(dest)
+        if other is not None and lock.entries[other].files[dest].sha256 != fetched.sha256:
+            raise PackageError(
+                f"dependencies {other} and {name} both install {dest} with different content;"
+                " remove one of them, or rename a file"
+            )
+
+
+def commit(lib_dir: Path, lock: Lock, dep: Dependency, files: Mapping[str, FetchedFile]) -> Change:
+    """Make ``lib_dir`` hold ``files`` for ``dep`` and record them in ``lock`` (in memory)."""
+    check_conflicts(lock, dep.name, files)
+    change = Change()
+    for dest, fetched in sorted(files.items()):
+        target = lib_dir / dest
+        if target.is_file() and target.read_bytes() == fetched.data:
+            change.unchanged.append(dest)
+            continue
+        if target.is_dir():
+            raise PackageError(f"{target} is a folder, but {dep.name} installs a file there")
+        write_atomic(target, fetched.data)
+        change.written.append(dest)
+    previous = lock.entries.get(dep.name)
+    lock.entries[dep.name] = LockEntry(
+        dep.group,
+        tuple(dep.lock_sources()),
+        {dest: LockedFile(f.url, f.sha256) for dest, f in files.items()},
+    )
+    if previous is not None:
+        owned = lock.owned()
+        for dest in sorted(set(previous.files) - set(files)):
+            if dest not in owned and _unlink(lib_dir, dest):
+                change.removed.append(dest)
+    return change
+
+
+def clean(lib_dir: Path, lock: Lock, listed: Iterable[str]) -> list[str]:
+    """Forget dependencies not in ``listed`` and delete every file of ``lib_dir`` that no
+    remaining dependency owns. Returns the deleted paths (relative to ``lib_dir``)."""
+    keep = set(listed)
+    for name in sorted(set(lock.entries) - keep):
+        del lock.entries[name]
+    owned = lock.owned()
+    removed = []
+    if lib_dir.is_dir():
+        for relative in sorted(_walk(lib_dir)):
+            if relative not in owned and _unlink(lib_dir, relative):
+                removed.append(relative)
+        _prune(lib_dir)
+    return removed
+
+
+def verify(lib_dir: Path, lock: Lock, deps: Iterable[Dependency]) -> dict[str, bytes]:
+    """The cached files of ``deps`` (path → content), after checking them against ``lock``.
+
+    Raises :class:`LockMismatchError` when a dependency is missing from the lock, was edited
+    in ``pyproject.toml`` since, or a file is missing or differs.
+    """
+    files: dict[str, bytes] = {}
+    for dep in deps:
+        entry = locked_entry(lock, dep)
+        for dest, locked in sorted(entry.files.items()):
+            path = lib_dir / dest
+            try:
+                data = path.read_bytes()
+            except OSError:
+                raise LockMismatchError(
+                    f"{LIB_DIR}/{dest} of {dep.name} is missing: run belay-gen update --frozen"
+                    " to download the locked version"
+                ) from None
+            digest = hashlib.sha256(data).hexdigest()
+            if digest != locked.sha256:
+                raise LockMismatchError(
+                    f"{LIB_DIR}/{dest} of {dep.name} differs from {LOCK_FILE} (sha256"
+                    f" {digest[:12]}, locked {locked.sha256[:12]}): run belay-gen update --frozen"
+                    f" to restore it, or belay-gen update {dep.name} to lock a fresh download"
+                )
+            files[dest] = data
+    return files
+
+
+def locked_entry(lock: Lock, dep: Dependency) -> LockEntry:
+    """``dep``'s lock entry; :class:`LockMismatchError` when absent or out of date."""
+    entry = lock.entries.get(dep.name)
+    if entry is None:
+        raise LockMismatchError(
+            f"dependency {dep.name} is not in {LOCK_FILE}: run belay-gen update {dep.name}"
+        )
+    if list(entry.sources) != dep.lock_sources():
+        raise LockMismatchError(
+            f"dependency {dep.name} changed in pyproject.toml since {LOCK_FILE} was written:"
+            f" run belay-gen update {dep.name}"
+        )
+    return entry
+
+
+def _walk(folder: Path) -> Iterable[str]:
+    for current, _dirs, names in os.walk(folder):
+        for name in names:
+            yield (Path(current) / name).relative_to(folder).as_posix()
+
+
+def _unlink(lib_dir: Path, relative: str) -> bool:
+    path = lib_dir / relative
+    if not path.is_file() and not path.is_symlink():
+        return False
+    path.unlink()
+    _prune(lib_dir, path.parent)
+    return True
+
+
+def _prune(lib_dir: Path, start: Path | None = None) -> None:
+    """Remove empty folders: those on the way up from ``start``, else all of ``lib_dir``'s."""
+    if start is None:
+        for current, _dirs, _names in sorted(os.walk(lib_dir), reverse=True):
+            here = Path(current)
+            if here != lib_dir and not any(here.iterdir()):
+                here.rmdir()
+        return
+    while start != lib_dir and lib_dir in start.parents and not any(start.iterdir()):
+        start.rmdir()
+        start = start.parent
