@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from belay_gen.cli_sync import SyncProgressBar
 from belay_gen.packages.paths import LIB_DIR, LOCK_FILE
 from belay_gen.runtime.sync import ProgressUpdate, SyncReport
-
-if TYPE_CHECKING:
-    from belay_gen.packages.install import InstallPlan
 
 
 def run_update(project: Path, names: Sequence[str], frozen: bool) -> None:
@@ -65,30 +61,29 @@ def run_install(
         bars.append(bar)
         return bar
 
+    def done(stage: str, report: SyncReport) -> None:
+        if bars:
+            bars[-1].close()
+        click.echo(summary(stage, report))
+
     with Device(port) as device:
         try:
-            reports = install(
-                device, plan, mpy_cross_binary=mpy_cross, minify=minify, progress=progress
+            install(
+                device,
+                plan,
+                mpy_cross_binary=mpy_cross,
+                minify=minify,
+                progress=progress,
+                on_done=done,
             )
         finally:
             for bar in bars:
                 bar.close()
-        for report, stage in zip(reports, _stages(plan), strict=True):
-            click.echo(summary(stage, report))
         if run is not None:
             device(run.read_text(encoding="utf-8"), record=False)
         elif main is not None:
             start_main(device)
             click.echo("soft reset: the board runs main.py")
-
-
-def _stages(plan: InstallPlan) -> list[str]:
-    stages = ["/lib"]
-    if plan.package is not None:
-        stages.append(f"/{plan.package.name}")
-    if plan.main is not None:
-        stages.append("/main.py")
-    return stages
 
 
 def summary(stage: str, report: SyncReport) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -131,3 +132,30 @@ def test_install_checks_the_lock_before_opening_the_port(tmp_path: Path) -> None
     result = belay_gen("install", "/dev/does-not-exist", cwd=root)
     assert result.returncode == 2
     assert result.stderr == "error: dependency a is not in belay.lock: run belay-gen update a\n"
+
+
+@pytest.mark.board
+def test_install_run_streams_until_ctrl_c(tmp_path: Path) -> None:
+    require_board()
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[tool.belay]\n")
+    (root / "loop.py").write_text(
+        "import time\nn = 0\nwhile True:\n    print('tick', n)\n    n += 1\n    time.sleep(0.05)\n"
+    )
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "belay_gen.cli", "install", f"virtual:{tmp_path / 'board'}"]
+    with subprocess.Popen(
+        [*command, "--run", "loop.py"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        seen = [process.stdout.readline() for _ in range(3)]
+        assert seen[0].startswith("/lib: ") and seen[1:] == ["tick 0\n", "tick 1\n"]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+        assert process.stderr.read().splitlines()[-1] == "error: interrupted"

@@ -64,6 +64,8 @@ def test_update_downloads_every_form_and_writes_the_lock(root: Path, server: Pac
     (root / "local" / "sub" / "two.py").write_text("TWO = 2\n")
     (root / "local" / "__pycache__").mkdir()
     (root / "local" / "__pycache__" / "one.cpython-311.pyc").write_bytes(b"\0")
+    (root / "local" / ".git").mkdir()
+    (root / "local" / ".git" / "HEAD").write_text("ref\n")
     config = configure(
         root,
         server,

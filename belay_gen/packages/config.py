@@ -219,15 +219,14 @@ def _dependencies(
     pyproject: Pyproject, parent: tuple[str, ...], group: str
 ) -> tuple[Dependency, ...]:
     where = (*parent, "dependencies")
-    table = pyproject.table(*where)
-    return tuple(
-        Dependency(name, group, _sources(pyproject, where, name, value))
-        for name, value in table.items()
-        if _valid_name(pyproject, where, name)
-    )
+    deps = []
+    for name, value in pyproject.table(*where).items():
+        _check_name(pyproject, where, name)
+        deps.append(Dependency(name, group, _sources(pyproject, where, name, value)))
+    return tuple(deps)
 
 
-def _valid_name(pyproject: Pyproject, where: tuple[str, ...], name: str) -> bool:
+def _check_name(pyproject: Pyproject, where: tuple[str, ...], name: str) -> None:
     reason = unsafe_reason(name)
     if reason is None and ("/" in name or name.startswith(".")):
         reason = "is a path"
@@ -238,7 +237,6 @@ def _valid_name(pyproject: Pyproject, where: tuple[str, ...], name: str) -> bool
             f"{reason}: a dependency name becomes a folder in {LIB_DIR} and /lib, so it must be"
             " a plain name such as 'ssd1306'",
         )
-    return True
 
 
 def _sources(

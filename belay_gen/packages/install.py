@@ -66,7 +66,7 @@ def plan_install(
     cached = [dep for dep in deps if dep.cached]
     lib = verify(config.lib_dir, lock, cached)
     origin = {path: f"{LIB_DIR}/{path}" for path in lib}
-    develop = [dep for dep in deps if not dep.cached or len(dep.cached) < len(dep.sources)]
+    develop = [dep for dep in deps if any(source.develop for source in dep.sources)]
     if develop:
         resolver = Resolver(config.root, fetcher or Fetcher.from_env(), Endpoints.from_env())
         for dep in develop:
@@ -86,6 +86,10 @@ def plan_install(
     )
 
 
+#: Called as each part is synced: ``(board path, what the sync did)``.
+StageDone = Callable[[str, SyncReport], None]
+
+
 def install(
     device: Device,
     plan: InstallPlan,
@@ -93,17 +97,15 @@ def install(
     mpy_cross_binary: str | Path | None = None,
     minify: bool = True,
     progress: Callable[[str], ProgressUpdate | None] | None = None,
+    on_done: StageDone | None = None,
 ) -> list[SyncReport]:
-    """Sync ``plan`` onto ``device``: ``/lib``, the project package, ``/main.py``.
+    """Sync ``plan`` onto ``device``: ``/lib``, then the project package, then ``/main.py``.
 
-    ``progress(stage)`` may return a ``progress_update`` callback for that stage's sync.
+    ``progress(stage)`` may return a ``progress_update`` callback for that stage's sync;
+    ``on_done(stage, report)`` hears about each stage as it ends.
     """
     options: dict[str, Any] = {"minify": minify, "mpy_cross_binary": mpy_cross_binary}
     reports = []
-
-    def stage(name: str) -> ProgressUpdate | None:
-        return progress(name) if progress is not None else None
-
     with tempfile.TemporaryDirectory(prefix="belay-gen-install-") as folder:
         staged = Path(folder) / "lib"
         staged.mkdir()
@@ -111,42 +113,26 @@ def install(
             target = staged / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        reports.append(
-            device.sync(staged, dst="/lib", record=False, progress_update=stage("/lib"), **options)
-        )
-        if plan.package is not None:
-            package = plan.package
-            if package.is_dir():
-                ignore = [*DEFAULT_IGNORE, *plan.ignore]
-                dst = f"/{package.name}"
-                reports.append(
-                    device.sync(
-                        package,
-                        dst=dst,
-                        ignore=ignore,
-                        record=False,
-                        progress_update=stage(dst),
-                        **options,
-                    )
-                )
-            else:
-                reports.append(
-                    device.sync(
-                        package,
-                        dst="/",
-                        record=False,
-                        progress_update=stage(f"/{package.name}"),
-                        **options,
-                    )
-                )
+        # (shown as, local path, board folder, extra sync arguments)
+        steps: list[tuple[str, Path, str, dict[str, Any]]] = [("/lib", staged, "/lib", {})]
+        if plan.package is not None and plan.package.is_dir():
+            ignore = [*DEFAULT_IGNORE, *plan.ignore]
+            name = f"/{plan.package.name}"
+            steps.append((name, plan.package, name, {"ignore": ignore}))
+        elif plan.package is not None:  # a single module, name.py
+            steps.append((f"/{plan.package.name}", plan.package, "/", {}))
         if plan.main is not None:
-            main = Path(folder) / "main.py"
+            main = Path(folder) / "main.py"  # whatever the script's own name
             main.write_bytes(plan.main.read_bytes())
-            reports.append(
-                device.sync(
-                    main, dst="/", record=False, progress_update=stage("/main.py"), **options
-                )
+            steps.append(("/main.py", main, "/", {}))
+        for shown, local, dst, extra in steps:
+            callback = progress(shown) if progress is not None else None
+            report = device.sync(
+                local, dst=dst, record=False, progress_update=callback, **options, **extra
             )
+            reports.append(report)
+            if on_done is not None:
+                on_done(shown, report)
     return reports
 
 

@@ -18,6 +18,7 @@ import ast
 import hashlib
 import json
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ from belay_gen.runtime.sync_local import discover, resolve_ignore
 
 #: package.json ``deps`` deeper than this are taken for a cycle.
 MAX_DEPTH = 16
+_HASH = re.compile(r"[0-9a-f]{8,64}")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ class Resolver:
         elif isinstance(target, FolderRef):
             if source.rename is not None:
                 raise PackageError(f"{source.uri}: rename applies to a single file, not a folder")
-            tree = discover(target.path, resolve_ignore(None))
+            tree = discover(target.path, [*resolve_ignore(None), ".*"])  # no .git etc.
             for relative in tree.files:
                 yield self._file(str(target.path / relative), f"{name}/{relative}")
         else:
@@ -144,6 +146,8 @@ class Resolver:
         seen.add(manifest.location)
         document = _manifest(manifest.location, self.fetcher.get(manifest.location))
         for dest, short_hash in document.get("hashes", ()):
+            if not _HASH.fullmatch(short_hash):
+                raise PackageError(f"{manifest.location}: {short_hash!r} is not a sha256 prefix")
             yield self._file(index_file(short_hash, self.endpoints), dest, short_hash)
         for dest, source in document.get("urls", ()):
             yield self._file(manifest_entry(source, manifest, self.endpoints), dest)
