@@ -236,7 +236,8 @@ def build_command(
     board module, a typed host stub and manifest.json per module."""
     from pathlib import Path
 
-    from belay_gen.compiler.build import build, find_project, load_config
+    from belay_gen.compiler.build import build, load_config
+    from belay_gen.project import find_project
 
     root = find_project(Path(project))
     config = load_config(root, sources=sources, out=out, mpy_cross=mpy_cross)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -28,12 +27,9 @@ from pathlib import Path
 
 from belay_gen.compiler import emit
 from belay_gen.compiler.scan import scan_module
+from belay_gen.fileio import write_atomic
+from belay_gen.project import load_pyproject
 from belay_gen.runtime.errors import CompileError, ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 TABLE = "tool.belay.build"
 DEFAULT_OUT = "build/belay"
@@ -71,15 +67,6 @@ class BuildReport:
         return sorted(self.written + self.removed)
 
 
-def find_project(start: Path) -> Path:
-    """The nearest folder at or above ``start`` with a ``pyproject.toml``, else ``start``."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder
-    return start
-
-
 def load_config(
     root: Path,
     *,
@@ -94,22 +81,12 @@ def load_config(
             message names the file, the key and its line).
     """
     root = root.resolve()
-    pyproject = root / "pyproject.toml"
-    table: dict[str, object] = {}
-    text = ""
-    if pyproject.is_file():
-        text = pyproject.read_text(encoding="utf-8")
-        try:
-            document = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
-        found = document.get("tool", {}).get("belay", {}).get("build", {})
-        if not isinstance(found, dict):
-            raise _config_error(pyproject, text, "build", "must be a table")
-        table = found
+    project = load_pyproject(root)
+    table = project.table("tool", "belay", "build")
+    pyproject = project.path
 
     def bad(key: str, what: str) -> ConfigError:
-        return _config_error(pyproject, text, key, what)
+        return project.error(("tool", "belay", "build"), key, what)
 
     unknown = sorted(set(table) - _KEYS)
     if unknown:
@@ -139,29 +116,8 @@ def load_config(
         out=(root / (out or out_setting)).resolve(),
         mpy_cross=mpy_setting,
         march=march,
-        pyproject=pyproject if pyproject.is_file() else None,
+        pyproject=pyproject if project.exists else None,
     )
-
-
-def _config_error(pyproject: Path, text: str, key: str, what: str) -> ConfigError:
-    line = _key_line(text, key)
-    return ConfigError(f"{pyproject}:{line}: [{TABLE}] {key} {what}")
-
-
-def _key_line(text: str, key: str) -> int:
-    """The line of ``key = ...`` in the build table (else the table's header, else 1)."""
-    table, header = "", 1
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = re.match(r"\s*\[\s*([^\]]+?)\s*\]", line)
-        if match:
-            table = match.group(1).replace(" ", "")
-            if table == TABLE:
-                header = number
-        elif table == TABLE and re.match(rf"\s*{re.escape(key)}\s*=", line):
-            return number
-        elif table == "tool.belay" and re.match(r"\s*build\s*=", line):
-            header = number
-    return header
 
 
 def source_files(config: BuildConfig) -> Iterator[tuple[str, Path]]:
@@ -291,23 +247,3 @@ def _previous_outputs(out: Path) -> set[str]:
 def _is_inside(relative: str) -> bool:
     path = Path(relative)
     return not path.is_absolute() and ".." not in path.parts
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` through a temp file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
