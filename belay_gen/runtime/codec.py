@@ -12,7 +12,6 @@ import math
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 
 from belay_gen.runtime.errors import ResultNotLiteralError
 
@@ -28,8 +27,9 @@ def new_nonce() -> str:
 
 def frames_snippet(nonce: str) -> str:
     """Board code that defines the frame printers for this connection."""
-    text = resources.files("belay_gen.board.snippets").joinpath("frames.py").read_text()
-    return f"__belay_nonce = {nonce!r}\n{text}"
+    from belay_gen.runtime.snippets import snippet
+
+    return f"__belay_nonce={nonce!r}\n{snippet('frames.py')}"
 
 
 def is_literal(value: object) -> bool:

@@ -25,7 +25,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
@@ -44,10 +43,10 @@ from belay_gen.runtime.executors import KINDS, MARK, BoardFunction, Executor, Ex
 from belay_gen.runtime.implementation import Implementation, probe
 from belay_gen.runtime.output import LineRouter
 from belay_gen.runtime.repl import RawRepl
+from belay_gen.runtime.snippets import snippet
 from belay_gen.runtime.tracebacks import SourceSpan, board_exception
 from belay_gen.runtime.transport import Transport, open_transport
 
-DEFAULT_STARTUP = resources.files("belay_gen.board.snippets").joinpath("startup.py").read_text()
 _DONE = object()
 
 
@@ -120,7 +119,7 @@ class Device:
             self._repl.soft_reset()
             self._nonce = new_nonce()
             self._parser = FrameParser(self._nonce)
-            startup = DEFAULT_STARTUP if self.startup is None else self.startup
+            startup = snippet("startup.py") if self.startup is None else self.startup
             self._repl.exec_or_raise(frames_snippet(self._nonce) + "\n" + startup)
             self.implementation: Implementation = probe(self._repl)
             self.has_threads = self._probe_threads()

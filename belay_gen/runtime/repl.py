@@ -89,6 +89,8 @@ class RawRepl:
         self._buf = bytearray()  # bytes read past the end of the last frame
         self._in_raw = False
         self._raw_paste: bool | None = None  # unknown until the first exec asks the board
+        #: Names of helper snippets defined on the board since the last soft reset.
+        self.defined: set[str] = set()
 
     @property
     def in_raw(self) -> bool:
@@ -181,6 +183,7 @@ class RawRepl:
             self._recover_after_error()
             raise
         self._in_raw = True
+        self.defined.clear()
         return bytes(out).removeprefix(b"\r\n")
 
     # -- executing ---------------------------------------------------------------------------

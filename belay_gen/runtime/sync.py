@@ -23,6 +23,7 @@ from pathlib import Path
 from belay_gen.runtime.filehash import HEX_DIGITS
 from belay_gen.runtime.implementation import probe
 from belay_gen.runtime.repl import RawRepl
+from belay_gen.runtime.snippets import snippet
 from belay_gen.runtime.sync_local import (
     MpyCross,
     Preparer,
@@ -40,7 +41,6 @@ from belay_gen.runtime.sync_plan import (
     parse_listing,
     resolve_keep,
 )
-from belay_gen.runtime.sync_snippets import snippet
 from belay_gen.runtime.sync_wire import (
     DEFAULT_BATCH,
     Batch,
@@ -184,11 +184,12 @@ def _apply(
 
 def fetch_remote(repl: RawRepl, dst: str) -> RemoteTree:
     """List and hash every file under ``dst`` on the board, in one exec."""
-    code = (
-        snippet("sync_hashes.py")
-        + f"__belay_sync_hashes({dst!r},{HEX_DIGITS})\ndel __belay_sync_hashes\n"
-    )
-    stdout = repl.exec_or_raise(code, timeout=_LIST_TIMEOUT)
+    call = f"__belay_sync_hashes({dst!r},{HEX_DIGITS})\n"
+    if "sync_hashes.py" in repl.defined:
+        stdout = repl.exec_or_raise(call, timeout=_LIST_TIMEOUT)
+    else:  # define and run in one exec: a no-change sync stays one round trip
+        stdout = repl.exec_or_raise(snippet("sync_hashes.py") + call, timeout=_LIST_TIMEOUT)
+        repl.defined.add("sync_hashes.py")
     return parse_listing(stdout.decode("utf-8", "replace"))
 
 

@@ -39,7 +39,7 @@ from belay_gen.runtime.errors import (
     PyboardException,
 )
 from belay_gen.runtime.repl import RawRepl, board_exception
-from belay_gen.runtime.sync_snippets import snippet
+from belay_gen.runtime.snippets import define_once
 from belay_gen.runtime.transport.base import Transport
 
 MAGIC = 0xB5
@@ -206,7 +206,7 @@ def send_operations(
     filesystem ...) and :class:`DeviceTimeoutError` when it stops answering; either way the
     board is left at the raw prompt with no half-written file.
     """
-    repl.exec_or_raise(snippet("sync_receiver.py"))
+    define_once(repl, "sync_receiver.py")
     transport = repl.transport
     reader = _Reader(transport)
     step = repl.answer_timeout

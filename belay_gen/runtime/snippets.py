@@ -1,9 +1,11 @@
-"""Board code that ``sync`` sends, read from ``board/snippets`` and shrunk for the wire."""
+"""Board code that belay-gen sends, read from ``board/snippets`` and shrunk for the wire."""
 
 from __future__ import annotations
 
 import functools
 from importlib import resources
+
+from belay_gen.runtime.repl import RawRepl
 
 
 @functools.cache
@@ -23,3 +25,13 @@ def snippet(name: str) -> str:
         line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
     )
     return "\n".join(lines) + "\n"
+
+
+def define_once(repl: RawRepl, name: str) -> None:
+    """Define snippet ``name``'s functions on the board unless this connection already did.
+
+    The record is cleared by a soft reset, so a later sync defines them again.
+    """
+    if name not in repl.defined:
+        repl.exec_or_raise(snippet(name))
+        repl.defined.add(name)
