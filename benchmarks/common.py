@@ -43,6 +43,23 @@ def median_ms(call: Callable[[], object], repeat: int = 300, warmup: int = 20) -
     return statistics.median(samples) * 1000
 
 
+def interleaved_medians_ms(
+    calls: Sequence[Callable[[], object]], repeat: int = 300, warmup: int = 20
+) -> list[float]:
+    """Median wall time (ms) of each call, measured in alternating rounds so that drift in
+    machine load affects every call alike."""
+    for call in calls:
+        for _ in range(warmup):
+            call()
+    samples: list[list[float]] = [[] for _ in calls]
+    for _ in range(repeat):
+        for index, call in enumerate(calls):
+            started = time.perf_counter()
+            call()
+            samples[index].append(time.perf_counter() - started)
+    return [statistics.median(times) * 1000 for times in samples]
+
+
 def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """Print a Markdown table (easy to paste into a note)."""
     print(f"\n### {title}\n")

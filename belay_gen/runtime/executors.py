@@ -35,17 +35,20 @@ def check_name(name: str) -> None:
 
 
 def literal_arguments(
-    func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    name_of_function: str,
+    signature: inspect.Signature,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
 ) -> list[tuple[str, object]]:
-    """Bind a call to ``func``'s signature and return ``(name, value)`` pairs to encode.
+    """Bind a call to ``signature`` and return ``(name, value)`` pairs to encode.
 
     Positional-only and ``*args`` values travel positionally (name ``""``); everything else
     by keyword. A value that is not a literal is a ``TypeError`` naming its parameter.
     """
-    bound = inspect.signature(func).bind(*args, **kwargs)
+    bound = signature.bind(*args, **kwargs)
     pairs: list[tuple[str, object]] = []
     for name, value in bound.arguments.items():
-        kind = inspect.signature(func).parameters[name].kind
+        kind = signature.parameters[name].kind
         values = value.items() if kind is inspect.Parameter.VAR_KEYWORD else None
         if kind is inspect.Parameter.VAR_POSITIONAL:
             items = [(f"{name}[{i}]", "", item) for i, item in enumerate(value)]
@@ -58,7 +61,7 @@ def literal_arguments(
         for label, key, item in items:
             if not is_literal(item):
                 raise TypeError(
-                    f"argument {label!r} of {func.__name__}() is a {type(item).__name__}; "
+                    f"argument {label!r} of {name_of_function}() is a {type(item).__name__}; "
                     "task arguments must be Python literals (None, bool, int, float, str, "
                     "bytes, and lists, tuples, sets and dicts of those)"
                 )
@@ -81,9 +84,10 @@ class BoardFunction:
 
     def __post_init__(self) -> None:
         functools.update_wrapper(self, self.func)
+        self._signature = inspect.signature(self.func)  # bound on every call: compute once
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        pairs = literal_arguments(self.func, args, kwargs)
+        pairs = literal_arguments(self.func.__name__, self._signature, args, kwargs)
         results = [self._run_on(device, pairs) for device in self.devices]
         return results[0] if len(results) == 1 else results
 

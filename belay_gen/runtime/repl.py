@@ -116,7 +116,10 @@ class RawRepl:
         attempt = 0
         while True:
             self.transport.write(b"\r\x03")
-            self._discard_input(_QUIET, min(deadline, time.monotonic() + 0.5))
+            # The banner ends whatever an interrupted program still prints, so the first try
+            # only drops what has already arrived; retries wait for the link to go quiet.
+            quiet = _QUIET if attempt else 0.0
+            self._discard_input(quiet, min(deadline, time.monotonic() + 0.5))
             self.transport.write(b"\r\x01")
             try:
                 wait = _ATTEMPTS[min(attempt, len(_ATTEMPTS) - 1)]
@@ -433,6 +436,6 @@ class RawRepl:
     def _discard_input(self, quiet: float, deadline: float) -> None:
         """Drop buffered and incoming bytes until the link is ``quiet`` s silent or ``deadline``."""
         self._buf.clear()
-        while (wait := min(quiet, deadline - time.monotonic())) > 0:
-            if not self.transport.read(wait):
+        while time.monotonic() < deadline:
+            if not self.transport.read(max(0.0, min(quiet, deadline - time.monotonic()))):
                 return
