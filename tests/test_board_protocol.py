@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import struct
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -269,3 +270,23 @@ def test_baud_throttles_the_link(board_root: Path) -> None:
             client.link.close()
     assert out == b"x" * 1200 + b"\n"
     assert elapsed >= 1.0  # 1,200+ bytes cannot cross a 960 byte/s link faster
+
+
+def test_a_hung_vm_is_restarted_when_ctrl_c_goes_unanswered(
+    virtual_board: VirtualBoard,
+) -> None:
+    from belay_gen.runtime.errors import DeviceTimeoutError
+    from belay_gen.runtime.repl import RawRepl
+
+    with SerialTransport(virtual_board.path) as link:
+        repl = RawRepl(link)
+        repl.enter()
+        vm = virtual_board._vm
+        assert vm is not None
+        # The VM freezes while running code: it takes no Ctrl-C, no input, nothing.
+        freeze = threading.Timer(0.2, os.kill, (vm.pid, signal.SIGSTOP))
+        freeze.start()
+        with pytest.raises(DeviceTimeoutError, match="back at the raw REPL"):
+            repl.exec("while True:\n pass", timeout=0.5)
+        assert virtual_board.resets == 1
+        assert repl.exec("print('fresh')").stdout == b"fresh\n"

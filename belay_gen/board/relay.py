@@ -36,6 +36,8 @@ CTRL_C = 0x03
 # A second Ctrl-C this soon after one the VM has not yet answered is the same burst (clients
 # send "\r\x03\x03"); MicroPython's unix port would exit on it.
 INTERRUPT_DEBOUNCE_S = 0.25
+# A VM that has not answered a Ctrl-C for this long when the next one comes is hung.
+HANG_AFTER_S = 3.0
 
 
 class Throttle:
@@ -95,6 +97,7 @@ class VirtualBoard:
         self._raw_mode = False
         self._last_interrupt = 0.0
         self._interrupt_pending = False  # a SIGINT was sent and the VM has said nothing since
+        self._pending_since = 0.0  # when the first unanswered SIGINT was sent
         self._tail = b""  # last output bytes, to find banners split across reads
         self._last_cr = False
         self._vm: BoardVM | None = None
@@ -313,9 +316,16 @@ class VirtualBoard:
         if vm is None or not vm.interrupts_enabled():
             return False
         now = time.monotonic()
-        if not (self._interrupt_pending and now - self._last_interrupt < INTERRUPT_DEBOUNCE_S):
+        if self._interrupt_pending and now - self._pending_since >= HANG_AFTER_S:
+            # Ctrl-C went unanswered for seconds: the VM hangs. Kill it; the output pump
+            # sees it exit and boots a fresh one, so the client sees a reset.
+            vm.kill()
+            self._interrupt_pending = False
+        elif not (self._interrupt_pending and now - self._last_interrupt < INTERRUPT_DEBOUNCE_S):
             vm.interrupt()
             self._last_interrupt = now
+            if not self._interrupt_pending:
+                self._pending_since = now
             self._interrupt_pending = True
         return True
 

@@ -86,6 +86,11 @@ class BoardVM:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGINT)
 
+    def kill(self) -> None:
+        """End a hung VM at once (the relay then boots a fresh one)."""
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
     def stop(self) -> None:
         """Kill the VM and release its terminal."""
         if self.process.poll() is None:
