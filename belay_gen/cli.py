@@ -66,6 +66,17 @@ def _connect(port: str) -> Iterator[RawRepl]:
                 repl.exit_raw()
 
 
+#: Options shared by the commands that send files (sync, install).
+MPY_CROSS_OPTION = click.option(
+    "--mpy-cross",
+    "mpy_cross",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Compile .py to .mpy with this mpy-cross binary.",
+)
+NO_MINIFY_OPTION = click.option("--no-minify", is_flag=True, help="Send .py files as they are.")
+
+
 EXIT_HELP = """\b
 Exit codes: 0 ok; 1 the code raised on the board; 2 usage error or belay-gen
 could not reach or drive the board; 130 interrupted.
@@ -132,14 +143,8 @@ def info_command(port: str) -> None:
 @click.option("--keep-all", is_flag=True, help="Delete nothing on the board.")
 @click.option("--keep-none", is_flag=True, help="Delete every unsynced file, boot.py too.")
 @click.option("--ignore", multiple=True, help="Git-wildmatch pattern of files not to sync.")
-@click.option("--no-minify", is_flag=True, help="Send .py files as they are.")
-@click.option(
-    "--mpy-cross",
-    "mpy_cross",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Compile .py to .mpy with this mpy-cross binary.",
-)
+@NO_MINIFY_OPTION
+@MPY_CROSS_OPTION
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @_reports_errors
 def sync_command(
@@ -313,14 +318,8 @@ def clean_command(project: Path) -> None:
 @click.option(
     "--with", "with_groups", multiple=True, metavar="GROUP", help="Add an optional group."
 )
-@click.option(
-    "--mpy-cross",
-    "mpy_cross",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Compile .py to .mpy with this mpy-cross binary.",
-)
-@click.option("--no-minify", is_flag=True, help="Send .py files as they are.")
+@MPY_CROSS_OPTION
+@NO_MINIFY_OPTION
 @PROJECT_OPTION
 @_reports_errors
 def install_command(
