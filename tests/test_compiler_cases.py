@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
+from belay_gen.compiler.build import build, load_config
 from belay_gen.runtime.errors import BelayError
 from tests.compiler_cases import INPUTS, case_names, compile_case, manifest
 
@@ -32,3 +36,30 @@ def test_case_error_is_exact(case: str) -> None:
     with pytest.raises(BelayError) as caught:
         compile_case(case)
     assert f"{type(caught.value).__name__}: {caught.value}" == expected
+
+
+def _read(path: Path) -> str:
+    return path.read_text() if path.is_file() else ""
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+AOT_EXAMPLES = sorted(
+    folder.name
+    for folder in EXAMPLES.iterdir()
+    if "[tool.belay.build]" in _read(folder / "pyproject.toml")
+)
+
+
+@pytest.mark.parametrize("example", AOT_EXAMPLES)
+def test_example_build_matches_snapshots(
+    example: str, tmp_path: Path, snapshot: SnapshotAssertion
+) -> None:
+    """What `belay-gen build` writes for each example project, file by file."""
+    project = tmp_path / example
+    shutil.copytree(EXAMPLES / example, project, ignore=shutil.ignore_patterns("build"))
+    report = build(load_config(project))
+    assert report.written
+    for path in sorted(report.written):
+        if path.endswith(".py") or path.endswith(".json"):
+            text = (report.out / path).read_text()
+            assert text == snapshot(name=f"{example}/{path}")
