@@ -78,3 +78,8 @@ def test_open_transport_picks_by_port_string(pty_pair: tuple[int, str]) -> None:
         assert isinstance(link, SerialTransport) and link.description == path
     with pytest.raises(ConnectionFailed):
         open_transport("/dev/nope0")
+
+
+def test_a_webrepl_url_gets_a_clear_message() -> None:
+    with pytest.raises(ConnectionFailed, match="WebREPL is not supported"):
+        open_transport("ws://192.168.4.1:8266")

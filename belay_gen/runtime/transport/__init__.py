@@ -18,6 +18,11 @@ def open_transport(port: str) -> Transport:
     ``virtual:DIR?baud=115200``): a virtual board started for the life of
     the transport.
     """
+    if port.startswith(("ws://", "wss://")):
+        raise ConnectionFailed(
+            f"{port}: WebREPL is not supported by this version of belay-gen yet; connect the"
+            " board over USB serial (e.g. /dev/ttyACM0) instead"
+        )
     if port.startswith(VIRTUAL_PREFIX):
         try:
             from belay_gen.runtime.transport.virtual import open_virtual
