@@ -300,3 +300,19 @@ def test_a_damaged_lock_says_how_to_recover(root: Path, server: PackageServer) -
     (root / "belay.lock").write_text("not json")
     with pytest.raises(PackageError, match=r"belay.lock is damaged"):
         run(config, server)
+
+
+def test_a_downloaded_package_json_cannot_name_local_files(
+    root: Path, server: PackageServer, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOKEN\n")
+    manifest = {"deps": [[secret.as_uri(), ""]]}
+    server.write("sneaky/package.json", json.dumps(manifest))
+    config = configure(root, server, 'sneaky = "SERVER/sneaky/package.json"\n')
+    with pytest.raises(PackageError, match=r"deps entry 'file://.*' is not a URL"):
+        run(config, server)
+    server.write("sneaky/package.json", json.dumps({"urls": [["s.txt", secret.as_uri()]]}))
+    with pytest.raises(PackageError, match=r"urls entry 'file://.*' is not a URL"):
+        run(config, server)
+    assert lib_files(root) == {}

@@ -195,8 +195,23 @@ def manifest_entry(source: str, manifest: ManifestRef, endpoints: Endpoints) -> 
         target = locate(source, Path("/"), endpoints)
         return target.location if isinstance(target, (FileRef, ManifestRef)) else source
     if is_url(manifest.location):
-        return urljoin(manifest.location, source)
+        return join_remote(manifest.location, source, "urls")
     return str(Path(manifest.location).parent / source)
+
+
+def join_remote(base: str, entry: str, key: str) -> str:
+    """``entry`` of the downloaded package.json at ``base``, resolved against it.
+
+    Raises :class:`PackageError` when the result is not an ``http(s)`` URL: a package.json
+    from the web must never make belay-gen read a local file (``file:///home/me/.ssh/...``).
+    """
+    joined = urljoin(base, entry)
+    if not is_url(joined):
+        raise PackageError(
+            f"{base}: {key} entry {entry!r} is not a URL; a downloaded package.json may only"
+            " name files on the web"
+        )
+    return joined
 
 
 def index_manifest(target: IndexRef, endpoints: Endpoints) -> ManifestRef:

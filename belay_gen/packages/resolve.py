@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin
 
 from belay_gen.packages.config import Dependency, Source
 from belay_gen.packages.fetch import Fetcher
@@ -37,6 +36,7 @@ from belay_gen.packages.locate import (
     index_file,
     index_manifest,
     is_url,
+    join_remote,
     locate,
     manifest_entry,
 )
@@ -159,7 +159,8 @@ class Resolver:
             return locate(name, self.root, self.endpoints, ref=version or None)
         if "/" in name or name.endswith((".json", *FILE_SUFFIXES)):  # relative to the parent
             if is_url(parent.location):
-                return locate(urljoin(parent.location, name), self.root, self.endpoints)
+                joined = join_remote(parent.location, name, "deps")
+                return locate(joined, self.root, self.endpoints)
             return locate(name, Path(parent.location).parent, self.endpoints)
         return IndexRef(name, version or "latest")
 
