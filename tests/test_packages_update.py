@@ -316,3 +316,17 @@ def test_a_downloaded_package_json_cannot_name_local_files(
     with pytest.raises(PackageError, match=r"urls entry 'file://.*' is not a URL"):
         run(config, server)
     assert lib_files(root) == {}
+
+
+def test_update_never_writes_or_deletes_through_a_symlinked_folder(
+    root: Path, server: PackageServer, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "__init__.py").write_text("MINE = 1\n")
+    (root / ".belay-lib").mkdir()
+    (root / ".belay-lib" / "a").symlink_to(outside)
+    config = configure(root, server, 'a = "SERVER/files/util.py"\n')
+    with pytest.raises(PackageError, match=r"\.belay-lib/a is a symlink"):
+        run(config, server)
+    assert (outside / "__init__.py").read_text() == "MINE = 1\n"

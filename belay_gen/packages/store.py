@@ -51,7 +51,7 @@ def commit(lib_dir: Path, lock: Lock, dep: Dependency, files: Mapping[str, Fetch
     check_conflicts(lock, dep.name, files)
     change = Change()
     for dest, fetched in sorted(files.items()):
-        target = lib_dir / dest
+        target = _target(lib_dir, dest)
         if target.is_file() and target.read_bytes() == fetched.data:
             change.unchanged.append(dest)
             continue
@@ -139,8 +139,23 @@ def _walk(folder: Path) -> Iterable[str]:
             yield (Path(current) / name).relative_to(folder).as_posix()
 
 
+def _target(lib_dir: Path, relative: str) -> Path:
+    """``lib_dir/relative``, refusing a symlinked folder on the way, which could lead a write
+    or a delete outside ``lib_dir`` (``unsafe_reason`` already rules out ``..``)."""
+    folder = lib_dir
+    for part in relative.split("/")[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            shown = folder.relative_to(lib_dir).as_posix()
+            raise PackageError(
+                f"{LIB_DIR}/{shown} is a symlink; belay-gen only writes inside {LIB_DIR}:"
+                " remove the link and run belay-gen update"
+            )
+    return lib_dir / relative
+
+
 def _unlink(lib_dir: Path, relative: str) -> bool:
-    path = lib_dir / relative
+    path = _target(lib_dir, relative)
     if not path.is_file() and not path.is_symlink():
         return False
     path.unlink()
