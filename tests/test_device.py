@@ -342,3 +342,18 @@ def test_reconnect_gives_up_with_connection_lost(tmp_path: Path) -> None:
     dev.port = str(tmp_path / "no-such-port")
     with pytest.raises(belay.ConnectionLost, match="after 2 attempt"):
         dev.reconnect(attempts=2)
+
+
+def test_autoinit_setup_runs_for_every_instance(virtual_board: VirtualBoard) -> None:
+    class Counter(belay.Device):
+        @belay.Device.setup(autoinit=True)
+        def setup():  # type: ignore[no-untyped-def]
+            global runs
+            try:
+                runs += 1  # type: ignore[name-defined]
+            except NameError:
+                runs = 1
+
+    for _ in range(2):  # a soft reset at each connect: every instance must run setup itself
+        with Counter(virtual_board.path) as counter:
+            assert counter("runs") == 1

@@ -381,14 +381,12 @@ class Device:
                 marked = getattr(func, MARK, None)
                 if func is None or marked is None:
                     continue
-                kind, options = marked
-                autoinit_flag = bool(options.pop("autoinit", False)) if kind == "setup" else False
+                kind, options = marked  # shared by every instance: read it, never change it
                 options = {k: v for k, v in options.items() if k in ("minify", "register")}
                 function = self.__dict__[f"_executor_{kind}"].define(func, **options)
                 self.__dict__[name] = function
-                if autoinit_flag:
+                if kind == "setup" and marked[1].get("autoinit", False):
                     autoinit.append(function)
-                    options["autoinit"] = True
         for function in autoinit:
             function()
 
