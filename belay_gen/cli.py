@@ -46,6 +46,10 @@ def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except BelayError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except OSError as exc:  # a host file or folder: permissions, disk full, not a folder
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
             sys.exit(130)

@@ -159,3 +159,18 @@ def test_install_run_streams_until_ctrl_c(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 130
         assert process.stderr.read().splitlines()[-1] == "error: interrupted"
+
+
+def test_host_file_errors_are_one_error_line(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("")
+    result = CliRunner().invoke(main, ["new", str(tmp_path / "a-file" / "app")])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: ") and "a-file" in result.output
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    (tmp_path / "pyproject.toml").write_bytes(b"[tool.belay]\nname = '\xff'\n")
+    for command in (["update"], ["build"]):
+        result = CliRunner().invoke(main, [*command, "--project", str(tmp_path)])
+        assert result.exit_code == 2, result.output
+        assert result.output == f"error: {tmp_path / 'pyproject.toml'}: not UTF-8 text" + (
+            " (byte 0xff at line 2); save it as UTF-8\n"
+        )
