@@ -126,6 +126,15 @@ def test_minified_and_cached(tmp_path: Path) -> None:
     assert Preparer(minify=False).prepare(root, "a.py", "a.py").data == (root / "a.py").read_bytes()
 
 
+def test_a_cache_write_that_fails_leaves_no_temp_file(tmp_path: Path) -> None:
+    cache = TransformCache(tmp_path / "cache")
+    key = "ab" + "0" * 62
+    (tmp_path / "cache" / "ab" / key / "in-the-way").mkdir(parents=True)  # rename fails
+    cache.put(key, b"data")  # an unwritable cache only means no caching
+    assert sorted(p.name for p in (tmp_path / "cache" / "ab").iterdir()) == [key]
+    assert cache.get(key) is None
+
+
 def test_a_file_that_does_not_parse_names_file_and_line(tmp_path: Path) -> None:
     root = _tree(tmp_path, {"bad.py": b"x = 1\ndef f(:\n    pass\n"})
     with pytest.raises(CompileError) as caught:

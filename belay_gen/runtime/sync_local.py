@@ -9,6 +9,7 @@ on disk by content, so an unchanged project costs no minifying on the next sync.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
 import os
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import pathspec
 
+from belay_gen.fileio import write_atomic
 from belay_gen.runtime.errors import BelayError, CompileError
 from belay_gen.runtime.sync_wire import Content, resolve
 
@@ -123,15 +125,8 @@ class TransformCache:
             return None
 
     def put(self, key: str, data: bytes) -> None:
-        target = self.folder / key[:2] / key
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(temp, target)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            write_atomic(self.folder / key[:2] / key, data)
 
 
 class MpyCross:
