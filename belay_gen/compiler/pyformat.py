@@ -45,6 +45,8 @@ def literal(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(literal(v) for v in value) + "]"
     if isinstance(value, (set, frozenset)):
+        if not value:
+            return "set()"  # "{}" would be an empty dict
         return "{" + ", ".join(sorted(literal(v) for v in value)) + "}"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
