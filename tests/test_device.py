@@ -357,3 +357,15 @@ def test_autoinit_setup_runs_for_every_instance(virtual_board: VirtualBoard) -> 
     for _ in range(2):  # a soft reset at each connect: every instance must run setup itself
         with Counter(virtual_board.path) as counter:
             assert counter("runs") == 1
+
+
+def test_failing_class_setup_releases_the_port(virtual_board: VirtualBoard) -> None:
+    class Broken(belay.Device):
+        @belay.Device.setup(autoinit=True)
+        def setup():  # type: ignore[no-untyped-def]
+            raise ValueError("no sensor")
+
+    with pytest.raises(belay.PyboardException, match="no sensor"):
+        Broken(virtual_board.path)
+    with belay.Device(virtual_board.path) as again:  # not "port busy"
+        assert again("1 + 1") == 2

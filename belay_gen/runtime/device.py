@@ -108,7 +108,11 @@ class Device:
         for kind in KINDS:
             self.__dict__[f"_executor_{kind}"] = Executor(self, kind)
         self._connect(transport)
-        self._define_marked_methods()
+        try:
+            self._define_marked_methods()
+        except BaseException:
+            self._transport.close()  # the caller gets no Device to close: release the port
+            raise
 
     # -- connection -------------------------------------------------------------------------
     def _connect(self, transport: Transport | None = None) -> None:
