@@ -369,3 +369,21 @@ def test_failing_class_setup_releases_the_port(virtual_board: VirtualBoard) -> N
         Broken(virtual_board.path)
     with belay.Device(virtual_board.path) as again:  # not "port busy"
         assert again("1 + 1") == 2
+
+
+def test_abandoned_generator_frees_the_device(device: belay.Device) -> None:
+    @device.task
+    def forever():  # type: ignore[no-untyped-def]
+        i = 0
+        while True:
+            yield i
+            i += 1
+
+    values = forever()
+    assert [next(values) for _ in range(3)] == [0, 1, 2]
+    values.close()  # the caller stops early
+    assert device("40 + 2") == 42
+    for value in forever():
+        if value == 2:
+            break  # the iterator is dropped
+    assert device("40 + 3") == 43

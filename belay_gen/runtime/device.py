@@ -339,9 +339,14 @@ class Device:
     def _stream_generator(
         self, code: str, timeout: float | None, stream_out: TextIO | None
     ) -> Iterator[Any]:
-        values: queue.Queue[Any] = queue.Queue()
+        stream = _Stream()
+        # The worker holds the queue and the flag, not the stream, so dropping the stream
+        # reaches its __del__.
+        values, abandoned = stream.values, stream.abandoned
 
         def on_frame(frame: Frame) -> None:
+            if abandoned.is_set():
+                raise _Abandoned  # RawRepl interrupts the board and returns to the prompt
             if frame.kind == YIELD:
                 values.put(frame.value)
 
@@ -349,21 +354,13 @@ class Device:
             try:
                 self._run(code, timeout=timeout, stream_out=stream_out, on_frame=on_frame)
                 values.put(_DONE)
+            except _Abandoned:
+                pass
             except BaseException as exc:
                 values.put(_Failure(exc))
 
         threading.Thread(target=worker, daemon=True, name="belay-gen generator").start()
-
-        def consume() -> Iterator[Any]:
-            while True:
-                item = values.get()
-                if item is _DONE:
-                    return
-                if isinstance(item, _Failure):
-                    raise item.exc
-                yield item
-
-        return consume()
+        return stream
 
     # -- sync ------------------------------------------------------------------------------
     def sync(self, folder: str | Path, *args: Any, record: bool = True, **kwargs: Any) -> Any:
@@ -398,6 +395,41 @@ class Device:
 class _Failure:
     def __init__(self, exc: BaseException) -> None:
         self.exc = exc
+
+
+class _Abandoned(Exception):
+    """Internal: nobody reads a generator task's values any more."""
+
+
+class _Stream(Iterator[Any]):
+    """The values of a generator task, as the board yields them.
+
+    Closing it, or dropping the last reference, stops the task at its next value, so an
+    endless generator does not keep the device busy after the caller stopped reading.
+    """
+
+    def __init__(self) -> None:
+        self.values: queue.Queue[Any] = queue.Queue()
+        self.abandoned = threading.Event()
+        self._finished = False
+
+    def __next__(self) -> Any:
+        if self._finished:
+            raise StopIteration
+        item = self.values.get()
+        if item is _DONE or isinstance(item, _Failure):
+            self._finished = True
+            if isinstance(item, _Failure):
+                raise item.exc
+            raise StopIteration
+        return item
+
+    def close(self) -> None:
+        """Stop reading: the board's generator is interrupted at its next value."""
+        self.abandoned.set()
+
+    def __del__(self) -> None:
+        self.abandoned.set()
 
 
 def _return_trailing_expression(cmd: str) -> str:
