@@ -7,6 +7,7 @@ import pty
 import time
 import tty
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,23 @@ def test_open_transport_picks_by_port_string(pty_pair: tuple[int, str]) -> None:
 def test_a_webrepl_url_gets_a_clear_message() -> None:
     with pytest.raises(ConnectionFailed, match="WebREPL is not supported"):
         open_transport("ws://192.168.4.1:8266")
+
+
+def test_writing_a_closed_transport_is_connection_lost(
+    pty_pair: tuple[int, str], tmp_path: Path
+) -> None:
+    _, path = pty_pair
+    link = SerialTransport(path)
+    fd = link._fd
+    link.close()
+    # The closed descriptor's number is free for the next file this process opens.
+    other = os.open(tmp_path / "unrelated", os.O_WRONLY | os.O_CREAT)
+    if other != fd:
+        os.dup2(other, fd)
+        os.close(other)
+    try:
+        with pytest.raises(ConnectionLost, match="closed"):
+            link.write(b"for the board")
+    finally:
+        os.close(fd)
+    assert (tmp_path / "unrelated").read_bytes() == b""

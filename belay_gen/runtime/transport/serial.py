@@ -57,6 +57,8 @@ class SerialTransport(Transport):
         self._closed = False
 
     def write(self, data: bytes) -> None:
+        if self._closed:  # the descriptor's number may already belong to another file
+            raise ConnectionLost(f"the connection to {self.description} is closed")
         view = memoryview(data)
         while view:
             try:
