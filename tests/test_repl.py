@@ -258,6 +258,14 @@ def test_small_code_goes_in_one_plain_raw_write() -> None:
     assert repl.raw_paste is None  # the board was never asked
 
 
+def test_paste_true_uses_raw_paste_for_small_code() -> None:
+    repl, board, transport = _scripted()
+    assert repl.exec("z = 3", paste=True).stdout == b"ran 5\r\n"
+    assert b"\x05A\x01" in b"".join(transport.written)
+    assert board.programs == [b"z = 3"]
+    assert repl.raw_paste is True
+
+
 def test_plain_raw_sends_256_byte_chunks() -> None:
     repl, board, transport = _scripted()
     repl.enter()

@@ -203,18 +203,17 @@ class RawRepl:
 
         Code of up to 256 bytes goes in one plain-raw write; larger code uses raw-paste mode
         when the board supports it (asked once per connection), else paced plain raw;
-        ``paste=True`` asks for raw-paste whatever the size. ``stdout_callback`` receives
-        stdout chunks as they arrive. After
+        ``paste=True`` asks for raw-paste whatever the size, ``paste=False`` sends plain raw.
+        ``stdout_callback`` receives stdout chunks as they arrive. After
         ``timeout`` seconds the board is interrupted, brought back to the raw prompt and
         :class:`DeviceTimeoutError` raised; a host ``KeyboardInterrupt`` is handled the same
         way and re-raised.
         """
         # Code that fits one plain-raw chunk goes in one write with no pacing, which saves
         # raw-paste's extra handshake round trip; larger code uses raw-paste flow control.
-        small = len(code) <= _PLAIN_CHUNK
-        return self._exec(
-            code, timeout, stdout_callback, paste=not small and self._raw_paste is not False
-        )
+        if paste is None:
+            paste = len(code) > _PLAIN_CHUNK and self._raw_paste is not False
+        return self._exec(code, timeout, stdout_callback, paste=paste)
 
     def exec_raw_no_paste(
         self,
