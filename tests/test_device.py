@@ -387,3 +387,21 @@ def test_abandoned_generator_frees_the_device(device: belay.Device) -> None:
         if value == 2:
             break  # the iterator is dropped
     assert device("40 + 3") == 43
+
+
+def test_a_call_retried_after_reconnect_keeps_the_device_timeout(tmp_path: Path) -> None:
+    require_board()
+    dev = belay.Device("virtual:", attempts=2, reconnect_delay=0.1, timeout=1.0)
+    try:
+
+        @dev.task
+        def forever():  # type: ignore[no-untyped-def]
+            while True:
+                pass
+
+        dev._transport._server.kill()  # type: ignore[attr-defined]  # the board dies
+        with pytest.raises(belay.DeviceTimeoutError):
+            forever()  # reconnects, replays, runs again: still limited to 1 s
+        assert dev("1 + 1") == 2
+    finally:
+        dev.close()

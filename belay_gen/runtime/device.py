@@ -311,22 +311,19 @@ class Device:
     ) -> Any:
         results: list[object] = []
         handler = on_frame if on_frame is not None else (lambda frame: results.append(frame.value))
+        limit = self.timeout if timeout is None else timeout
         with self._lock:
             if self._closed:
                 raise ConnectionLost(f"the Device for {self.port} is closed")
             router = LineRouter(self._parser, stream_out, handler)
             try:
-                outcome = self._repl.exec(
-                    code,
-                    timeout=self.timeout if timeout is None else timeout,
-                    stdout_callback=router.feed,
-                )
+                outcome = self._repl.exec(code, timeout=limit, stdout_callback=router.feed)
             except ConnectionLost:
                 if self.attempts == 0:
                     raise
                 self.reconnect()
                 router = LineRouter(self._parser, stream_out, handler)
-                outcome = self._repl.exec(code, timeout=timeout, stdout_callback=router.feed)
+                outcome = self._repl.exec(code, timeout=limit, stdout_callback=router.feed)
             router.close()
             if not outcome.ok:
                 raise board_exception(outcome.error, self._spans)
