@@ -405,3 +405,12 @@ def test_a_call_retried_after_reconnect_keeps_the_device_timeout(tmp_path: Path)
         assert dev("1 + 1") == 2
     finally:
         dev.close()
+
+
+def test_reconnecting_a_closed_device_is_connection_lost(virtual_board: VirtualBoard) -> None:
+    dev = belay.Device(virtual_board.path, attempts=2)
+    dev.close()
+    with pytest.raises(belay.ConnectionLost, match="closed"):
+        dev.reconnect()
+    with belay.Device(virtual_board.path) as again:  # the closed Device holds no port
+        assert again("1 + 1") == 2

@@ -132,9 +132,11 @@ class Device:
             raise
 
     def _probe_threads(self) -> bool:
-        probe = "try:\n import _thread\n __belay_r(hasattr(_thread, 'start_new_thread'))\n"
-        probe += "except ImportError:\n __belay_r(False)\n"
-        return self._run(probe) is True
+        # Straight to the REPL, not _run: a link that drops while connecting must fail this
+        # connect attempt, not start a reconnect of its own inside reconnect().
+        probe = "try:\n import _thread\n print(hasattr(_thread, 'start_new_thread'))\n"
+        probe += "except ImportError:\n print(False)\n"
+        return self._repl.exec_or_raise(probe).strip() == b"True"
 
     @property
     def transport(self) -> Transport:
@@ -149,14 +151,14 @@ class Device:
         """
         budget = self.attempts if attempts is None else attempts
         with self._lock:
+            if self._closed:
+                raise ConnectionLost(f"the Device for {self.port} is closed")
             self._transport.close()
             tries = 0
             while True:
                 try:
                     self._connect()
                     break
-                except ConnectionLost:
-                    raise
                 except Exception as exc:
                     tries += 1
                     if 0 <= budget <= tries:
