@@ -83,8 +83,10 @@ class BoardVM:
 
     def interrupt(self) -> None:
         """Deliver a KeyboardInterrupt to running code."""
+        # Through Popen, which sends nothing once the process is reaped: by then its pid
+        # may belong to another process.
         with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGINT)
+            self.process.send_signal(signal.SIGINT)
 
     def kill(self) -> None:
         """End a hung VM at once (the relay then boots a fresh one)."""
