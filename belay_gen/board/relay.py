@@ -138,6 +138,9 @@ class VirtualBoard:
                 self._vm.stop()
         for thread in self._threads:
             thread.join(timeout=2)
+        with self._lock:  # a reset that was under way may have booted one more VM
+            if self._vm is not None:
+                self._vm.stop()
         fds = (self._master_fd, self._slave_fd, self._trace_r, self._trace_w)
         for fd in (*fds, self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
@@ -153,14 +156,17 @@ class VirtualBoard:
     # -- VM management ------------------------------------------------------------------
     def _boot(self, *, raw: bool, run_main: bool) -> None:
         with self._lock:
+            if self._stopping.is_set():
+                return  # close() has stopped the VM; a new one would outlive the board
             self._ready.clear()
             self._raw_mode = raw
             self._vm = BoardVM(self.root, run_main=run_main, trace_fd=self._trace_w)
 
     def _reboot(self) -> None:
         """The VM exited (soft reset, SystemExit, crash): start a fresh one in the same mode."""
-        assert self._vm is not None
-        self._vm.stop()
+        with self._lock:  # close() may be stopping it at the same time
+            assert self._vm is not None
+            self._vm.stop()
         self.resets += 1
         self._send_to_client(SOFT_REBOOT)
         self._boot(raw=self._raw_mode, run_main=not self._raw_mode)

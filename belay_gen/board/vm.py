@@ -60,6 +60,7 @@ class BoardVM:
         finally:
             os.close(slave_fd)
         self.master_fd = master_fd
+        self._stopped = False
 
     @property
     def pid(self) -> int:
@@ -94,9 +95,11 @@ class BoardVM:
             self.process.kill()
 
     def stop(self) -> None:
-        """Kill the VM and release its terminal."""
+        """Kill the VM and release its terminal. Stopping twice is harmless."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        with contextlib.suppress(OSError):
-            os.close(self.master_fd)
+        if not self._stopped:  # a second close could hit a descriptor reused since
+            self._stopped = True
+            with contextlib.suppress(OSError):
+                os.close(self.master_fd)
