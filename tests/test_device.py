@@ -414,3 +414,32 @@ def test_reconnecting_a_closed_device_is_connection_lost(virtual_board: VirtualB
         dev.reconnect()
     with belay.Device(virtual_board.path) as again:  # the closed Device holds no port
         assert again("1 + 1") == 2
+
+
+def test_decorator_options_ignore_errors_implementation_and_unknown(
+    device: belay.Device,
+) -> None:
+    @device.setup(ignore_errors=True)
+    def fails():  # type: ignore[no-untyped-def]
+        raise ValueError("discarded")
+
+    assert fails() is None
+
+    @device.task(implementation="circuitpython")
+    def only_on_circuitpython():  # type: ignore[no-untyped-def]
+        return 1
+
+    assert not isinstance(only_on_circuitpython, belay.Device)  # left as the host function
+    with pytest.raises(AttributeError):
+        device.task.only_on_circuitpython  # noqa: B018
+
+    with pytest.raises(TypeError, match="has no option 'retries'"):
+
+        @device.task(retries=3)
+        def typo():  # type: ignore[no-untyped-def]
+            pass
+
+    with pytest.raises(TypeError, match="has no option 'autoinit'"):
+        belay.Device.task(autoinit=True)
+    with pytest.raises(TypeError, match=r"return_time=\.\.\.\) is not supported"):
+        device.task(return_time=True)

@@ -283,8 +283,11 @@ class Device:
         self._spans[compiled.name] = compiled.span
         self._run(compiled.device_code, record=True)
 
-    def run_body(self, compiled: CompiledForBoard, args: Sequence[tuple[str, object]]) -> Any:
-        """Run a setup/teardown body in the board's global scope, its arguments as globals."""
+    def run_body(
+        self, compiled: CompiledForBoard, args: Sequence[tuple[str, object]], *, record: bool = True
+    ) -> Any:
+        """Run a setup/teardown body in the board's global scope, its arguments as globals;
+        ``record`` keeps the run for replay after a reconnect."""
         assignments = ";".join(f"{name}={value!r}" for name, value in args if name)
         lines = compiled.body_code.split("\n")
         if assignments and lines and not lines[0].strip():
@@ -294,7 +297,7 @@ class Device:
             code = (assignments + "\n" if assignments else "") + compiled.body_code
         self._spans["<module>"] = compiled.span
         try:
-            return self._run(code, record=True)
+            return self._run(code, record=record)
         finally:
             self._spans.pop("<module>", None)
 
@@ -382,10 +385,10 @@ class Device:
                 if func is None or marked is None:
                     continue
                 kind, options = marked  # shared by every instance: read it, never change it
-                options = {k: v for k, v in options.items() if k in ("minify", "register")}
-                function = self.__dict__[f"_executor_{kind}"].define(func, **options)
+                settings = {k: v for k, v in options.items() if k != "autoinit"}
+                function = self.__dict__[f"_executor_{kind}"].define(func, **settings)
                 self.__dict__[name] = function
-                if kind == "setup" and marked[1].get("autoinit", False):
+                if kind == "setup" and options.get("autoinit", False):
                     autoinit.append(function)
         for function in autoinit:
             function()

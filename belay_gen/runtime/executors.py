@@ -16,7 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from belay_gen.runtime.codec import is_literal
 from belay_gen.runtime.dynamic import CompiledForBoard, compile_for_board
-from belay_gen.runtime.errors import FeatureUnavailableError, SpecialFunctionNameError
+from belay_gen.runtime.errors import (
+    FeatureUnavailableError,
+    PyboardException,
+    SpecialFunctionNameError,
+)
 
 if TYPE_CHECKING:
     from belay_gen.runtime.device import Device
@@ -32,6 +36,31 @@ def check_name(name: str) -> None:
             f"{name!r} is reserved (dunder names and names starting with '_belay' or "
             "'__belay' belong to MicroPython and belay-gen); rename the function"
         )
+
+
+#: Belay options belay-gen knows but does not implement: refused, never silently dropped.
+_UNSUPPORTED = {
+    "trusted": "belay-gen always checks arguments and results as literals",
+    "return_time": "time a call on the host instead",
+}
+
+
+def check_options(kind: str, options: dict[str, Any]) -> None:
+    """Refuse options a decorator does not have (the compiler's table), rather than
+    silently dropping them as Belay does."""
+    from belay_gen.compiler.describe import OPTIONS
+
+    for key, value in options.items():
+        if key not in OPTIONS[kind]:
+            known = ", ".join(sorted(OPTIONS[kind] - set(_UNSUPPORTED)))
+            raise TypeError(f"@device.{kind} has no option {key!r}; its options are {known}")
+        if key in _UNSUPPORTED:
+            raise TypeError(f"@device.{kind}({key}=...) is not supported: {_UNSUPPORTED[key]}")
+        if key == "record" and kind in ("task", "thread") and value:
+            raise TypeError(
+                f"@device.{kind}(record=True) is not supported: calls are never replayed "
+                "after a reconnect (definitions are)"
+            )
 
 
 def literal_arguments(
@@ -81,6 +110,10 @@ class BoardFunction:
     kind: str
     compiled: CompiledForBoard
     devices: list[Device] = field(default_factory=list)
+    #: Return None instead of raising when the board raises (Belay's ``ignore_errors``).
+    ignore_errors: bool = False
+    #: setup/teardown only: record each run for replay after a reconnect.
+    record: bool = True
 
     def __post_init__(self) -> None:
         functools.update_wrapper(self, self.func)
@@ -92,12 +125,20 @@ class BoardFunction:
         return results[0] if len(results) == 1 else results
 
     def _run_on(self, device: Device, pairs: list[tuple[str, object]]) -> Any:
+        if not self.ignore_errors:
+            return self._run_or_raise(device, pairs)
+        try:
+            return self._run_or_raise(device, pairs)
+        except PyboardException:
+            return None
+
+    def _run_or_raise(self, device: Device, pairs: list[tuple[str, object]]) -> Any:
         name = self.compiled.name
         if self.kind == "thread":
             device.spawn(name, pairs)
             return None
         if self.kind in ("setup", "teardown"):
-            return device.run_body(self.compiled, pairs)
+            return device.run_body(self.compiled, pairs, record=self.record)
         return device.call(name, pairs, generator=self.compiled.is_generator)
 
     def __repr__(self) -> str:
@@ -116,25 +157,34 @@ class Executor:
         self._kind = kind
         self._registry: dict[str, BoardFunction] = {}
 
-    def __call__(
+    def __call__(self, f: Callable[..., Any] | None = None, **options: Any) -> Any:
+        check_options(self._kind, options)
+        if f is None:
+            return functools.partial(self.__call__, **options)
+        return self.define(f, **options)
+
+    def define(
         self,
-        f: Callable[..., Any] | None = None,
+        f: Callable[..., Any],
         *,
         minify: bool = True,
         register: bool = True,
-        **options: Any,
+        ignore_errors: bool = False,
+        record: bool = True,
+        implementation: str = "",
+        autoinit: bool = False,
     ) -> Any:
-        if f is None:
-            return functools.partial(self.__call__, minify=minify, register=register, **options)
-        return self.define(f, minify=minify, register=register)
+        """Compile ``f``, define it on the board and return its host callable.
 
-    def define(
-        self, f: Callable[..., Any], *, minify: bool = True, register: bool = True
-    ) -> BoardFunction:
-        """Compile ``f``, define it on the board and return its host callable."""
+        With ``implementation`` set (``"micropython"``, ``"circuitpython"``) the function is
+        only defined when the board runs that implementation; otherwise ``f`` comes back as
+        it was. A setup with ``autoinit`` runs at once.
+        """
         earlier = f if isinstance(f, BoardFunction) else None
         func = earlier.func if earlier is not None else f
         check_name(func.__name__)
+        if implementation and implementation != self._device.implementation.name:
+            return f
         if self._kind == "thread" and not self._device.has_threads:
             raise FeatureUnavailableError(
                 f"the board at {self._device.port} ({self._device.implementation.name} on "
@@ -146,13 +196,17 @@ class Executor:
             self._device.define(compiled)
         # device.task.NAME (and close()'s teardowns) run on this device only, even when the
         # function is stacked on several devices.
-        own = BoardFunction(func, self._kind, compiled, [self._device])
+        extras = {"ignore_errors": ignore_errors, "record": record}
+        own = BoardFunction(func, self._kind, compiled, [self._device], **extras)
         if register:
             self._registry[compiled.name] = own
         if self._kind == "teardown":
             self._device.add_teardown(own)
         devices = earlier.devices if earlier is not None and earlier.kind == self._kind else []
-        return BoardFunction(func, self._kind, compiled, [*devices, self._device])
+        combined = BoardFunction(func, self._kind, compiled, [*devices, self._device], **extras)
+        if autoinit:
+            own()
+        return combined
 
     def __getattr__(self, name: str) -> BoardFunction:
         try:
@@ -188,6 +242,7 @@ class ExecutorSlot:
 
 def mark(kind: str, f: Callable[..., Any] | None = None, **options: Any) -> Any:
     """``@Device.task`` on a method: remember the kind and options for connect time."""
+    check_options(kind, options)
     if f is None:
         return functools.partial(mark, kind, **options)
     check_name(f.__name__)
