@@ -443,3 +443,15 @@ def test_decorator_options_ignore_errors_implementation_and_unknown(
         belay.Device.task(autoinit=True)
     with pytest.raises(TypeError, match=r"return_time=\.\.\.\) is not supported"):
         device.task(return_time=True)
+
+
+def test_a_device_built_on_a_transport_cannot_reconnect(virtual_board: VirtualBoard) -> None:
+    from belay_gen.runtime.transport.serial import SerialTransport
+
+    dev = belay.Device(transport=SerialTransport(virtual_board.path), attempts=3)
+    try:
+        assert dev("1 + 1") == 2
+        with pytest.raises(belay.ConnectionLost, match="cannot reopen it"):
+            dev.reconnect()
+    finally:
+        dev.close()

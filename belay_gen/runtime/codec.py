@@ -45,6 +45,16 @@ def is_literal(value: object) -> bool:
     return False
 
 
+def require_literal(value: object, label: str, function: str) -> None:
+    """Raise ``TypeError`` naming ``label`` (e.g. "argument 'x'") unless ``value`` is a literal."""
+    if not is_literal(value):
+        raise TypeError(
+            f"{label} of {function}() is a {type(value).__name__}; task arguments must be "
+            "Python literals (None, bool, int, float, str, bytes, and lists, tuples, "
+            "sets and dicts of those)"
+        )
+
+
 def encode_call(target: str, args: Iterable[tuple[str, object]]) -> str:
     """``target(arg=repr, ...)`` source, after checking each argument is a literal.
 
@@ -53,13 +63,7 @@ def encode_call(target: str, args: Iterable[tuple[str, object]]) -> str:
     """
     parts = []
     for name, value in args:
-        if not is_literal(value):
-            label = f"argument {name!r}" if name else "a positional argument"
-            raise TypeError(
-                f"{label} of {target}() is a {type(value).__name__}; task arguments must be "
-                "Python literals (None, bool, int, float, str, bytes, and lists, tuples, "
-                "sets and dicts of those)"
-            )
+        require_literal(value, f"argument {name!r}" if name else "a positional argument", target)
         parts.append(f"{name}={value!r}" if name else repr(value))
     return f"{target}({', '.join(parts)})"
 

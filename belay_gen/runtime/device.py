@@ -95,6 +95,7 @@ class Device:
         if port is None and transport is None:
             raise TypeError("Device() needs a port (e.g. '/dev/ttyACM0' or 'virtual:')")
         self.port = port if port is not None else transport.description  # type: ignore[union-attr]
+        self._reopenable = port is not None  # a transport handed in cannot be opened again
         self.startup = startup
         self.attempts = attempts
         self.timeout = timeout
@@ -153,6 +154,11 @@ class Device:
         with self._lock:
             if self._closed:
                 raise ConnectionLost(f"the Device for {self.port} is closed")
+            if not self._reopenable:
+                raise ConnectionLost(
+                    f"lost {self.port}, and a Device made from a transport cannot reopen it; "
+                    "create the Device with a port string to reconnect"
+                )
             self._transport.close()
             tries = 0
             while True:
@@ -275,7 +281,8 @@ class Device:
                 operations += [Operation(OP_WRITE, target, code.encode()), Operation(OP_END, "")]
                 send_operations(self._repl, operations)
                 self._run(f"import sys\nsys.modules.pop({name!r}, None)\nimport {name}")
-            self._history.append(("exec", f"import {name}"))
+            if ("exec", f"import {name}") not in self._history:
+                self._history.append(("exec", f"import {name}"))
         return not current
 
     def define(self, compiled: CompiledForBoard) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from belay_gen.runtime.codec import is_literal
+from belay_gen.runtime.codec import require_literal
 from belay_gen.runtime.dynamic import CompiledForBoard, compile_for_board
 from belay_gen.runtime.errors import (
     FeatureUnavailableError,
@@ -88,12 +88,7 @@ def literal_arguments(
         else:
             items = [(name, name, value)]
         for label, key, item in items:
-            if not is_literal(item):
-                raise TypeError(
-                    f"argument {label!r} of {name_of_function}() is a {type(item).__name__}; "
-                    "task arguments must be Python literals (None, bool, int, float, str, "
-                    "bytes, and lists, tuples, sets and dicts of those)"
-                )
+            require_literal(item, f"argument {label!r}", name_of_function)
             pairs.append((key, item))
     return pairs
 

@@ -28,7 +28,7 @@ from belay_gen.runtime.errors import (
     PyboardException,
     ResultNotLiteralError,
 )
-from belay_gen.runtime.tracebacks import exception_class, last_line_and_type
+from belay_gen.runtime.tracebacks import last_line_and_type, make_exception
 from belay_gen.runtime.transport.base import Transport
 
 BANNER = b"raw REPL; CTRL-B to exit\r\n>"
@@ -73,7 +73,7 @@ def board_exception(error: str) -> PyboardException:
     also the message; the whole text is kept as ``board_traceback``.
     """
     last, exc_type = last_line_and_type(error)
-    return exception_class(exc_type)(last, exc_type, error)
+    return make_exception(last, last, exc_type, error)
 
 
 class RawRepl:

@@ -68,6 +68,12 @@ def board_exception(error: str, spans: dict[str, SourceSpan]) -> PyboardExceptio
     if where:
         message += "\nwhere it was raised on the host:\n" + "\n".join(where)
     message += "\nboard traceback:\n" + text
+    return make_exception(message, last, exc_type, text)
+
+
+def make_exception(message: str, last: str, exc_type: str, text: str) -> PyboardException:
+    """The exception for a board error whose last traceback line is ``last``: the class
+    mirroring ``exc_type``, and ``errno`` set for an ``OSError: [Errno N] ...``."""
     exc = exception_class(exc_type)(message, exc_type, text)
     errno_match = _ERRNO.match(last.partition(":")[2].strip())
     if errno_match and isinstance(exc, OSError):
