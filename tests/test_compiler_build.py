@@ -162,3 +162,13 @@ def test_mpy_cross_writes_mpy_files(project: Path) -> None:
     assert "device/blink.mpy" in report.written
     assert (config.out / "device" / "blink.mpy").read_bytes()[:1] == b"M"
     assert build(config).written == []
+
+
+def test_a_source_that_is_not_utf8_is_one_error_line(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.belay.build]\nsources = ["board"]\n')
+    (tmp_path / "board").mkdir()
+    (tmp_path / "board" / "latin.py").write_bytes(b"# caf\xe9\nimport belay_gen\n")
+    result = CliRunner().invoke(main, ["build", "--project", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "board/latin.py: not UTF-8 text (byte 5)" in result.output
+    assert "Traceback" not in result.output

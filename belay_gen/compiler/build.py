@@ -153,7 +153,13 @@ def generate(config: BuildConfig) -> tuple[dict[str, bytes], list[str]]:
     entries: list[emit.ManifestEntry] = []
     origin: dict[str, Path] = {}
     for name, path in source_files(config):
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise CompileError(
+                f"{_shown(path, config.root)}: not UTF-8 text (byte {exc.start}); save it as "
+                "UTF-8, or leave it out of [tool.belay.build] sources"
+            ) from None
         if "belay" not in text:
             continue
         shown = _shown(path, config.root)
@@ -201,9 +207,12 @@ def _mpy(config: BuildConfig, name: str, text: str) -> bytes:
         command = [found, "-o", str(target), "-s", f"{name}.py"]
         if config.march:
             command.append(f"-march={config.march}")
-        result = subprocess.run(
-            [*command, str(source)], capture_output=True, text=True, check=False
-        )
+        try:
+            result = subprocess.run(
+                [*command, str(source)], capture_output=True, text=True, check=False, timeout=120
+            )
+        except subprocess.TimeoutExpired:
+            raise CompileError(f"mpy-cross took over 120 s on board module {name!r}") from None
         if result.returncode != 0:
             raise CompileError(f"mpy-cross failed on board module {name!r}: {result.stderr}")
         return target.read_bytes()

@@ -139,7 +139,7 @@ class MpyCross:
             done = subprocess.run(
                 [self.binary, "--version"], capture_output=True, timeout=30, check=False
             )
-        except OSError as exc:
+        except (OSError, subprocess.TimeoutExpired) as exc:
             raise SyncInputError(f"cannot run mpy-cross at {self.binary}: {exc}") from exc
         self.version_text = (done.stdout + done.stderr).decode("utf-8", "replace").strip()
         match = _MPY_VERSION_RE.search(done.stdout + done.stderr)
@@ -162,9 +162,12 @@ class MpyCross:
             command = [self.binary, "-o", str(out), "-s", name]
             if self.arch:
                 command.append(f"-march={self.arch}")
-            done = subprocess.run(
-                [*command, str(source)], capture_output=True, timeout=120, check=False
-            )
+            try:
+                done = subprocess.run(
+                    [*command, str(source)], capture_output=True, timeout=120, check=False
+                )
+            except subprocess.TimeoutExpired:
+                raise CompileError("mpy-cross took over 120 s", str(source), 1, 1) from None
             if done.returncode != 0 or not out.exists():
                 text = (done.stdout + done.stderr).decode("utf-8", "replace").strip()
                 lines = text.splitlines()
