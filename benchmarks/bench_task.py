@@ -44,7 +44,8 @@ def run(repeat: int = 300) -> None:
         bare, bare_kb, *mine = interleaved_medians_ms(
             [
                 lambda: repl.exec("x = 1"),
-                lambda: repl.exec("print('x' * 1024)"),  # the floor when 1 KB comes back
+                # The floor when a 1 KB str comes back: any result channel prints its repr.
+                lambda: repl.exec("print(repr('x' * 1024))"),
                 noop,
                 lambda: add(12345, 678),
                 kilobyte,
