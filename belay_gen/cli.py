@@ -30,7 +30,20 @@ PORT is where the board is:
   /dev/ttyACM0, /dev/ttyUSB0, COM3   a USB serial port
   /dev/pts/N                         a pseudo-terminal (e.g. from `belay-gen emulate`)
   virtual:[DIR][?baud=N]             start a virtual board (files in DIR) for this command
+  ws://HOST:8266                     WebREPL (--password or BELAY_GEN_PASSWORD)
 """
+
+#: The WebREPL password of ws:// ports. A bare ``--password`` asks for it without echo, which
+#: (like BELAY_GEN_PASSWORD) keeps it out of the process list.
+PASSWORD_OPTION = click.option(
+    "--password",
+    envvar="BELAY_GEN_PASSWORD",
+    default=None,
+    prompt="WebREPL password",
+    prompt_required=False,
+    hide_input=True,
+    help="WebREPL password for ws:// ports; bare --password asks (or set BELAY_GEN_PASSWORD).",
+)
 
 
 def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -58,9 +71,9 @@ def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 
 @contextlib.contextmanager
-def _connect(port: str) -> Iterator[RawRepl]:
+def _connect(port: str, password: str | None = None) -> Iterator[RawRepl]:
     """Open ``port``, enter the raw REPL; leave the board at its friendly prompt afterwards."""
-    with open_transport(port) as transport:
+    with open_transport(port, password=password) as transport:
         repl = RawRepl(transport)
         repl.enter()
         try:
@@ -106,8 +119,9 @@ def main() -> None:
     metavar="SECONDS",
     help="Interrupt the code after SECONDS.",
 )
+@PASSWORD_OPTION
 @_reports_errors
-def exec_command(port: str, code: str, timeout: float | None) -> None:
+def exec_command(port: str, code: str, timeout: float | None, password: str | None) -> None:
     """Run CODE on the board at PORT, streaming what it prints ("-" reads CODE from stdin).
 
     Exits 1 with the board's traceback if the code raises.
@@ -120,16 +134,17 @@ def exec_command(port: str, code: str, timeout: float | None) -> None:
         out.write(chunk)
         out.flush()
 
-    with _connect(port) as repl:
+    with _connect(port, password) as repl:
         repl.exec_or_raise(code, timeout=timeout, stdout_callback=show)
 
 
 @main.command("info", epilog=PORT_HELP)
 @click.argument("port")
+@PASSWORD_OPTION
 @_reports_errors
-def info_command(port: str) -> None:
+def info_command(port: str, password: str | None) -> None:
     """Show what the board at PORT runs: firmware, version, platform, emitters."""
-    with _connect(port) as repl:
+    with _connect(port, password) as repl:
         impl = probe(repl)
     click.echo(f"name:     {impl.name}")
     click.echo(f"version:  {'.'.join(map(str, impl.version))}")

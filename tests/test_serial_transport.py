@@ -81,8 +81,11 @@ def test_open_transport_picks_by_port_string(pty_pair: tuple[int, str]) -> None:
         open_transport("/dev/nope0")
 
 
-def test_a_webrepl_url_gets_a_clear_message() -> None:
-    with pytest.raises(ConnectionFailed, match="WebREPL is not supported"):
+def test_a_webrepl_url_without_a_password_gets_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("BELAY_GEN_PASSWORD", raising=False)
+    with pytest.raises(ConnectionFailed, match="WebREPL needs a password"):
         open_transport("ws://192.168.4.1:8266")
 
 

@@ -117,7 +117,9 @@ class Device:
 
     # -- connection -------------------------------------------------------------------------
     def _connect(self, transport: Transport | None = None) -> None:
-        self._transport = transport if transport is not None else open_transport(self.port)
+        if transport is None:
+            transport = open_transport(self.port, password=self._password)
+        self._transport = transport
         try:
             self._repl = RawRepl(self._transport)
             self._repl.enter()

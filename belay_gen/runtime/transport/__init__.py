@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from belay_gen.runtime.errors import ConnectionFailed
 from belay_gen.runtime.transport.base import Transport
 
@@ -9,20 +11,29 @@ __all__ = ["Transport", "open_transport"]
 
 #: Port strings that start the virtual board instead of opening a device.
 VIRTUAL_PREFIX = "virtual:"
+#: Environment variable holding the WebREPL password when none is passed.
+PASSWORD_ENV = "BELAY_GEN_PASSWORD"
 
 
-def open_transport(port: str) -> Transport:
+def open_transport(port: str, password: str | None = None) -> Transport:
     """Open the link named by ``port``.
 
     ``/dev/ttyACM0``, ``COM3``, ``/dev/pts/4``: a serial port or pty. ``virtual:`` (optionally
     ``virtual:DIR?baud=115200``): a virtual board started for the life of
-    the transport.
+    the transport. ``ws://HOST:8266``: MicroPython's WebREPL, logged in with ``password``
+    (default: the ``BELAY_GEN_PASSWORD`` environment variable).
     """
     if port.startswith(("ws://", "wss://")):
-        raise ConnectionFailed(
-            f"{port}: WebREPL is not supported by this version of belay-gen yet; connect the"
-            " board over USB serial (e.g. /dev/ttyACM0) instead"
-        )
+        if password is None:
+            password = os.environ.get(PASSWORD_ENV)
+        if password is None:
+            raise ConnectionFailed(
+                f"{port}: WebREPL needs a password: Device(port, password=...) or"
+                " BELAY_GEN_PASSWORD"
+            )
+        from belay_gen.runtime.transport.webrepl import WebReplTransport
+
+        return WebReplTransport(port, password)
     if port.startswith(VIRTUAL_PREFIX):
         try:
             from belay_gen.runtime.transport.virtual import open_virtual
