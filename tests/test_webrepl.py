@@ -27,9 +27,12 @@ def server(virtual_board: VirtualBoard) -> Iterator[WebReplServer]:
         yield running
 
 
-def test_device_over_webrepl_runs_a_task(server: WebReplServer) -> None:
+def test_device_over_webrepl_runs_a_task(
+    server: WebReplServer, virtual_board: VirtualBoard
+) -> None:
     device = belay.Device(server.url, password=PASSWORD)
     try:
+        assert virtual_board.resets == 0  # a reset would end a real board's WebREPL session
 
         @device.task
         def double(a):  # type: ignore[no-untyped-def]

@@ -123,7 +123,8 @@ class Device:
         try:
             self._repl = RawRepl(self._transport)
             self._repl.enter()
-            self._repl.soft_reset()
+            if not self._transport.reset_drops_link:  # WebREPL: a reset would end the link
+                self._repl.soft_reset()
             self._nonce = new_nonce()
             self._parser = FrameParser(self._nonce)
             startup = snippet("startup.py") if self.startup is None else self.startup

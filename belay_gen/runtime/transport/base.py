@@ -16,6 +16,9 @@ class Transport(ABC):
 
     #: Human-readable name of the link (the port path), used in error messages.
     description: str = "board"
+    #: True when a soft reset of the board ends the link itself (WebREPL), so connecting
+    #: must not reset the board.
+    reset_drops_link: bool = False
 
     @abstractmethod
     def write(self, data: bytes) -> None:

@@ -46,6 +46,9 @@ class _Ended:
 class WebReplTransport(Transport):
     """A transport over MicroPython's WebREPL, logged in with ``password``."""
 
+    # On a board, a soft reset restarts the network stack and closes the WebREPL session.
+    reset_drops_link = True
+
     def __init__(self, url: str, password: str, *, timeout: float = 10.0) -> None:
         host, port = _split_url(url)
         self.description = f"{host}:{port}"
