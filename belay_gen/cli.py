@@ -165,6 +165,7 @@ def info_command(port: str, password: str | None) -> None:
 @NO_MINIFY_OPTION
 @MPY_CROSS_OPTION
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@PASSWORD_OPTION
 @_reports_errors
 def sync_command(
     port: str,
@@ -177,6 +178,7 @@ def sync_command(
     no_minify: bool,
     mpy_cross: Path | None,
     dry_run: bool,
+    password: str | None,
 ) -> None:
     """Mirror FOLDER (or one file) onto the board at PORT: send changed files, delete the rest.
 
@@ -194,7 +196,7 @@ def sync_command(
         keep_arg = keep_all
     bar = SyncProgressBar()
     try:
-        with _connect(port) as repl:
+        with _connect(port, password) as repl:
             report = sync_folder(
                 repl,
                 folder,
@@ -340,6 +342,7 @@ def clean_command(project: Path) -> None:
 @MPY_CROSS_OPTION
 @NO_MINIFY_OPTION
 @PROJECT_OPTION
+@PASSWORD_OPTION
 @_reports_errors
 def install_command(
     port: str,
@@ -349,6 +352,7 @@ def install_command(
     mpy_cross: Path | None,
     no_minify: bool,
     project: Path,
+    password: str | None,
 ) -> None:
     """Install the project on the board at PORT: .belay-lib/ and build output to /lib,
     the [tool.belay] name package, and --main as /main.py.
@@ -365,6 +369,7 @@ def install_command(
         with_groups=with_groups,
         mpy_cross=mpy_cross,
         minify=not no_minify,
+        password=password,
     )
 
 

@@ -46,6 +46,7 @@ def run_install(
     with_groups: Sequence[str],
     mpy_cross: Path | None,
     minify: bool,
+    password: str | None = None,
 ) -> None:
     """``belay-gen install``: check the lock, sync, then run ``--run`` or start main.py."""
     from belay_gen.packages import load_project
@@ -66,7 +67,7 @@ def run_install(
             bars[-1].close()
         click.echo(summary(stage, report))
 
-    with Device(port) as device:
+    with Device(port, password=password) as device:
         try:
             install(
                 device,

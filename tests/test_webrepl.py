@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -111,3 +112,10 @@ def test_cli_exec_with_a_wrong_password_is_one_error_line(server: WebReplServer)
     assert result.exit_code == 2
     assert result.output.startswith("error: wrong WebREPL password for 127.0.0.1:")
     assert "nope-x" not in result.output
+
+
+def test_cli_sync_over_webrepl(server: WebReplServer, board_root: Path, tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("VALUE = 1\n")
+    result = CliRunner().invoke(main, ["sync", server.url, str(tmp_path), "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert (board_root / "app.py").read_text() == "VALUE=1\n"
