@@ -44,19 +44,21 @@ def median_ms(call: Callable[[], object], repeat: int = 300, warmup: int = 20) -
 
 
 def interleaved_medians_ms(
-    calls: Sequence[Callable[[], object]], repeat: int = 300, warmup: int = 20
+    calls: Sequence[Callable[[], object]], repeat: int = 300, warmup: int = 20, block: int = 10
 ) -> list[float]:
-    """Median wall time (ms) of each call, measured in alternating rounds so that drift in
-    machine load affects every call alike."""
+    """Median wall time (ms) of each call. Calls take turns in blocks of ``block`` runs, so
+    drift in machine load affects every call alike, while the after-effects of one call
+    (a large output still settling) touch only the first run of the next block."""
     for call in calls:
         for _ in range(warmup):
             call()
     samples: list[list[float]] = [[] for _ in calls]
-    for _ in range(repeat):
+    for _ in range(max(1, repeat // block)):
         for index, call in enumerate(calls):
-            started = time.perf_counter()
-            call()
-            samples[index].append(time.perf_counter() - started)
+            for _ in range(block):
+                started = time.perf_counter()
+                call()
+                samples[index].append(time.perf_counter() - started)
     return [statistics.median(times) * 1000 for times in samples]
 
 

@@ -17,6 +17,7 @@ from belay_gen.runtime.errors import ResultNotLiteralError
 
 RESULT = "R"
 YIELD = "Y"
+_CONSTANTS: dict[str, object] = {"None": None, "True": True, "False": False}
 _LITERAL_SCALARS = (bool, int, float, complex, str, bytes, type(None))
 
 
@@ -93,6 +94,10 @@ class FrameParser:
 
 def decode_value(text: str, type_name: str) -> object:
     """Read a board ``repr``; a value that is not a literal raises ResultNotLiteralError."""
+    if text in _CONSTANTS:  # the commonest results, without a trip through the parser
+        return _CONSTANTS[text]
+    if type_name == "int" and text.lstrip("-").isdigit():
+        return int(text)
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):

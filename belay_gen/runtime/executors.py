@@ -71,26 +71,22 @@ def literal_arguments(
 ) -> list[tuple[str, object]]:
     """Bind a call to ``signature`` and return ``(name, value)`` pairs to encode.
 
-    Positional-only and ``*args`` values travel positionally (name ``""``); everything else
-    by keyword. A value that is not a literal is a ``TypeError`` naming its parameter.
+    Everything that can travel positionally does (name ``""``; MicroPython binds positional
+    arguments faster), keyword-only and ``**kwargs`` values by keyword. A value that is not a
+    literal is a ``TypeError`` naming its parameter, before anything is sent.
     """
     bound = signature.bind(*args, **kwargs)
-    pairs: list[tuple[str, object]] = []
     for name, value in bound.arguments.items():
         kind = signature.parameters[name].kind
-        values = value.items() if kind is inspect.Parameter.VAR_KEYWORD else None
         if kind is inspect.Parameter.VAR_POSITIONAL:
-            items = [(f"{name}[{i}]", "", item) for i, item in enumerate(value)]
-        elif values is not None:
-            items = [(key, key, item) for key, item in values]
-        elif kind is inspect.Parameter.POSITIONAL_ONLY:
-            items = [(name, "", value)]
+            items = [(f"{name}[{i}]", item) for i, item in enumerate(value)]
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            items = list(value.items())
         else:
-            items = [(name, name, value)]
-        for label, key, item in items:
+            items = [(name, value)]
+        for label, item in items:
             require_literal(item, f"argument {label!r}", name_of_function)
-            pairs.append((key, item))
-    return pairs
+    return [("", value) for value in bound.args] + list(bound.kwargs.items())
 
 
 @dataclass
