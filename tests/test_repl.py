@@ -87,7 +87,7 @@ def test_raw_paste_is_used_and_remembered(repl: RawRepl) -> None:
 @pytest.mark.board
 def test_plain_raw_gives_the_same_answers(repl: RawRepl) -> None:
     code = "\n".join(f"b{i} = {i}" for i in range(250)) + "\nprint(b249)\nraise OSError(5)"
-    plain = repl.exec_raw_no_paste(code)
+    plain = repl.exec(code, paste=False)
     pasted = repl.exec(code)
     assert plain == pasted
     assert plain.stdout == b"249\n" and "OSError: [Errno 5]" in plain.error
@@ -138,7 +138,7 @@ def test_eval_and_probe(repl: RawRepl) -> None:
 def test_empty_code_is_not_a_soft_reset(repl: RawRepl) -> None:
     # An empty raw buffer + Ctrl-D soft-resets a board (and ends `micropython -i`).
     repl.exec_or_raise("marker = 7")
-    assert repl.exec_raw_no_paste("").ok
+    assert repl.exec("", paste=False).ok
     assert repl.exec("").ok
     assert repl.eval("marker") == 7
 
@@ -271,7 +271,7 @@ def test_plain_raw_sends_256_byte_chunks() -> None:
     repl.enter()
     transport.written.clear()
     code = b"#" * 600
-    repl.exec_raw_no_paste(code)
+    repl.exec(code, paste=False)
     assert [len(w) for w in transport.written] == [256, 256, 89]
     assert transport.written[-1].endswith(b"\x04")
     assert board.programs == [code]

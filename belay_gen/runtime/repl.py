@@ -215,16 +215,6 @@ class RawRepl:
             paste = len(code) > _PLAIN_CHUNK and self._raw_paste is not False
         return self._exec(code, timeout, stdout_callback, paste=paste)
 
-    def exec_raw_no_paste(
-        self,
-        code: str | bytes,
-        *,
-        timeout: float | None = None,
-        stdout_callback: StdoutCallback | None = None,
-    ) -> ExecResult:
-        """Like :meth:`exec`, but always in plain raw mode (paced, as legacy tools do)."""
-        return self._exec(code, timeout, stdout_callback, paste=False)
-
     def exec_or_raise(
         self,
         code: str | bytes,
