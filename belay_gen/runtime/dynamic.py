@@ -27,10 +27,8 @@ class CompiledForBoard:
     name: str
     device_code: str
     body_code: str
-    body_first_line: int
     span: SourceSpan
     is_generator: bool
-    parameters: tuple[str, ...]
 
 
 def _minify(code: str) -> str:
@@ -64,8 +62,6 @@ def compile_for_board(
         name=compiled.name,
         device_code=compiled.device_code,
         body_code=compiled.body_code,
-        body_first_line=compiled.line_offset + 1,
         span=SourceSpan(filename, compiled.line_offset + 1),
         is_generator=compiled.kind == "generator",
-        parameters=compiled.parameter_names,
     )
