@@ -8,24 +8,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-
 from belay_gen.compiler.build import build, load_config
 from tests.conftest import require_board
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "blink-aot"
-
-
-def _runtime_ready() -> str | None:
-    """Why the runtime link cannot be tested yet, or None when it can."""
-    try:
-        from belay_gen.runtime.device import Device
-    except ImportError as exc:
-        return f"belay_gen.runtime.device is not importable yet ({exc})"
-    missing = [n for n in ("call", "spawn", "ensure_module") if not hasattr(Device, n)]
-    if missing:
-        return f"Device lacks {', '.join(missing)} (the runtime link of the compiler brief)"
-    return None
 
 
 def _load_stub(path: Path) -> ModuleType:
@@ -40,9 +26,6 @@ def _load_stub(path: Path) -> ModuleType:
 def test_example_runs_through_its_stub_and_a_warm_start_uploads_nothing(
     tmp_path: Path, board_root: Path
 ) -> None:
-    reason = _runtime_ready()
-    if reason is not None:
-        pytest.skip(reason)
     require_board()
     report = build(load_config(EXAMPLE, out=str(tmp_path / "out")))
     assert report.modules == ["blink"]
