@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from belay_gen.runtime.errors import (
@@ -158,7 +158,7 @@ class RawRepl:
             self.enter()
         deadline = time.monotonic() + timeout
         self._in_raw = False
-        try:
+        with self._left_usable(timeout):
             self.transport.write(_EOT)
             self._expect(b"OK", self._step(deadline))
             # Up to the "soft reboot" line, or straight to the banner if the board (or its
@@ -178,13 +178,6 @@ class RawRepl:
                     output_callback(chunk)
 
             self._read_until(BANNER, deadline, sink)
-        except _NoAnswer as exc:
-            raise self._timed_out(exc.what, timeout) from None
-        except (ConnectionLost, DeviceTimeoutError):
-            raise  # the link itself failed (gone, or not taking data): nothing to recover
-        except BaseException:
-            self._recover_after_error()
-            raise
         self._in_raw = True
         self.defined.clear()
         return bytes(out).removeprefix(b"\r\n")
@@ -271,7 +264,7 @@ class RawRepl:
 
         error = bytearray()
         self._in_raw = False
-        try:
+        with self._left_usable(timeout):
             if paste:
                 self._send_paste(data, deadline)
             else:
@@ -279,15 +272,6 @@ class RawRepl:
             self._read_until(_EOT, deadline, sink, "the end of the program's output")
             self._read_until(_EOT, deadline, error.extend, "the end of the error output")
             self._expect(b">", self._step(deadline))
-        except _NoAnswer as exc:
-            raise self._timed_out(exc.what, timeout) from None
-        except (ConnectionLost, DeviceTimeoutError):
-            raise  # the link itself failed (gone, or not taking data): nothing to recover
-        except BaseException:
-            # KeyboardInterrupt on the host, a failing callback, a ProtocolError: leave the
-            # board at a usable prompt either way.
-            self._recover_after_error()
-            raise
         self._in_raw = True
         return ExecResult(bytes(stdout), error.decode("utf-8", "replace"))
 
@@ -361,6 +345,21 @@ class RawRepl:
             f"{port}: no answer{limit} while waiting for {what}; the code was interrupted"
             " (Ctrl-C) and the board is back at the raw REPL"
         )
+
+    @contextlib.contextmanager
+    def _left_usable(self, timeout: float | None) -> Iterator[None]:
+        """Around one exchange with the board: a silent board becomes DeviceTimeoutError
+        (after Ctrl-C brought it back), and any other failure on our side (host Ctrl-C, a
+        callback that raises, a ProtocolError) leaves the board at a usable prompt."""
+        try:
+            yield
+        except _NoAnswer as exc:
+            raise self._timed_out(exc.what, timeout) from None
+        except (ConnectionLost, DeviceTimeoutError):
+            raise  # the link itself failed (gone, or not taking data): nothing to recover
+        except BaseException:
+            self._recover_after_error()
+            raise
 
     def _recover_after_error(self) -> None:
         # The original error is the one to report; if this fails, the next call re-enters.
