@@ -39,12 +39,8 @@ def function_text(lines: Sequence[str], where: FunctionLines) -> list[str]:
         line = lines[number - 1]
         if number < where.def_line and not any(a <= number <= b for a, b in where.kept):
             out.append("")
-        elif number in where.in_string:
-            out.append(line)
-        elif not line.strip():
-            out.append("")
         else:
-            out.append(line.removeprefix(indent))
+            out.append(_dedent(line, number, indent, where))
     return out
 
 
@@ -84,14 +80,15 @@ def body_text(lines: Sequence[str], where: FunctionLines) -> list[str]:
         return out
     indent = _indent(lines[where.body_line - 1])
     for number in range(where.body_line, where.last + 1):
-        line = lines[number - 1]
-        if number in where.in_string:
-            out.append(line)
-        elif not line.strip():
-            out.append("")
-        else:
-            out.append(line.removeprefix(indent))
+        out.append(_dedent(lines[number - 1], number, indent, where))
     return out
+
+
+def _dedent(line: str, number: int, indent: str, where: FunctionLines) -> str:
+    """Line ``number`` without ``indent``; blank if empty; as is inside a multi-line string."""
+    if number in where.in_string:
+        return line
+    return line.removeprefix(indent) if line.strip() else ""
 
 
 def _indent(line: str) -> str:
