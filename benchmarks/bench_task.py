@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import statistics
 import time
+from collections.abc import Callable
 from contextlib import redirect_stdout
+from typing import Any
 
 from benchmarks.common import board_process, interleaved_medians_ms, print_table
 
@@ -20,6 +22,24 @@ def _connect_ms(make: object, repeat: int = 15) -> float:
     return statistics.median(samples) * 1000
 
 
+def _task_calls(device: Any) -> list[Callable[[], object]]:
+    """The three measured calls, as tasks of ``device`` (belay-gen's or Belay's)."""
+
+    @device.task
+    def noop():  # type: ignore[no-untyped-def]
+        return None
+
+    @device.task
+    def add(a, b):  # type: ignore[no-untyped-def]
+        return a + b
+
+    @device.task
+    def kilobyte():  # type: ignore[no-untyped-def]
+        return "x" * 1024
+
+    return [noop, lambda: add(12345, 678), kilobyte]
+
+
 def run(repeat: int = 300) -> None:
     import belay
 
@@ -27,20 +47,8 @@ def run(repeat: int = 300) -> None:
 
     with board_process() as path:
         ours = belay_gen.Device(path)
-
-        @ours.task
-        def noop():  # type: ignore[no-untyped-def]
-            return None
-
-        @ours.task
-        def add(a, b):  # type: ignore[no-untyped-def]
-            return a + b
-
-        @ours.task
-        def kilobyte():  # type: ignore[no-untyped-def]
-            return "x" * 1024
-
-        repl = ours._repl  # the same link, without the task layer: the floor to compare with
+        calls = _task_calls(ours)
+        repl = ours._repl  # the same link, without the task layer
         # The floor for each call: a bare raw exec that prints the same value's repr (any
         # result channel has to), on the same link without the task layer.
         floors = [
@@ -48,29 +56,13 @@ def run(repeat: int = 300) -> None:
             lambda: repl.exec("print(repr(12345 + 678))"),
             lambda: repl.exec("print(repr('x' * 1024))"),
         ]
-        results = interleaved_medians_ms(
-            [lambda: repl.exec("x = 1"), *floors, noop, lambda: add(12345, 678), kilobyte],
-            repeat,
-        )
+        results = interleaved_medians_ms([lambda: repl.exec("x = 1"), *floors, *calls], repeat)
         bare, floor_values, mine = results[0], results[1:4], results[4:]
         ours.close()
 
         with redirect_stdout(io.StringIO()):
             theirs_device = belay.Device(path)
-
-            @theirs_device.task
-            def noop_b():  # type: ignore[no-untyped-def]
-                return None
-
-            @theirs_device.task
-            def add_b(a, b):  # type: ignore[no-untyped-def]
-                return a + b
-
-            @theirs_device.task
-            def kilobyte_b():  # type: ignore[no-untyped-def]
-                return "x" * 1024
-
-            theirs = interleaved_medians_ms([noop_b, lambda: add_b(12345, 678), kilobyte_b], repeat)
+            theirs = interleaved_medians_ms(_task_calls(theirs_device), repeat)
             theirs_device.close()
             belay_connect = _connect_ms(lambda: belay.Device(path))
         our_connect = _connect_ms(lambda: belay_gen.Device(path))
