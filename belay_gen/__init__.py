@@ -1,23 +1,59 @@
-"""belay-gen: drive a MicroPython or CircuitPython board from desktop Python."""
+"""belay-gen: drive a MicroPython or CircuitPython board from desktop Python.
 
-from belay_gen.runtime.device import Device
-from belay_gen.runtime.errors import (
+Only the public API lives here. ``import belay_gen`` stays light: ``Device`` and the runtime
+load on first use (PEP 562), and libcst, jinja2 and requests only when a compile, build or
+download needs them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from belay_gen._version import __version__
+from belay_gen.errors import (
     AuthenticationError,
     BelayError,
+    CompileError,
     ConfigError,
     ConnectionFailed,
     ConnectionLost,
     DeviceTimeoutError,
+    EmulatorUnavailable,
     FeatureUnavailableError,
+    PackageError,
     PortBusyError,
     ProtocolError,
     PyboardException,
     ResultNotLiteralError,
     SpecialFunctionNameError,
+    SyncInputError,
+    SyncTransferError,
 )
-from belay_gen.runtime.implementation import Implementation
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from belay_gen.runtime.device import Device
+    from belay_gen.runtime.implementation import Implementation
+
+#: Public names that live in heavier modules, imported on first access.
+_LAZY = {
+    "Device": "belay_gen.runtime.device",
+    "Implementation": "belay_gen.runtime.implementation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'belay_gen' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 def minify(code: str) -> str:
@@ -30,18 +66,23 @@ def minify(code: str) -> str:
 __all__ = [
     "AuthenticationError",
     "BelayError",
+    "CompileError",
     "ConfigError",
     "ConnectionFailed",
     "ConnectionLost",
     "Device",
     "DeviceTimeoutError",
+    "EmulatorUnavailable",
     "FeatureUnavailableError",
     "Implementation",
+    "PackageError",
     "PortBusyError",
     "ProtocolError",
     "PyboardException",
     "ResultNotLiteralError",
     "SpecialFunctionNameError",
+    "SyncInputError",
+    "SyncTransferError",
     "__version__",
     "minify",
 ]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from belay_gen.runtime.errors import ConfigError
+from belay_gen.errors import ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -77,7 +77,7 @@ class CountingBoard:
 
 
 def _serve(root: Path, baud: int | None) -> None:
-    from belay_gen.board.relay import VirtualBoard
+    from belay_gen.emulator.relay import VirtualBoard
 
     with VirtualBoard(root, baud=baud) as board:
         print(board.path, flush=True)
@@ -164,7 +164,7 @@ class BelayGen(Client):
         self.repl.enter()
 
     def sync(self, project: Path) -> None:
-        from belay_gen.runtime.sync import sync_folder
+        from belay_gen.runtime.sync.folder import sync_folder
 
         self.rounds = 0
         sync_folder(self.repl, project, minify=self.minify)

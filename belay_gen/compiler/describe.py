@@ -17,7 +17,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider, ScopeP
 from belay_gen.compiler import names
 from belay_gen.compiler.layout import FunctionLines, function_text, publish_globals
 from belay_gen.compiler.model import Function, Kind, Parameter, Span
-from belay_gen.runtime.errors import CompileError, SpecialFunctionNameError
+from belay_gen.errors import CompileError, SpecialFunctionNameError
 
 DECORATOR_KINDS = ("task", "thread", "setup", "teardown")
 BELAY_MODULES = frozenset({"belay_gen", "belay"})

@@ -18,12 +18,12 @@ from functools import cache
 
 import jinja2
 
-from belay_gen import __version__
+from belay_gen._version import __version__
 from belay_gen.compiler import pyformat
 from belay_gen.compiler.minify import minify
 from belay_gen.compiler.model import Function, Module, Parameter
 from belay_gen.compiler.pyformat import Bracketed
-from belay_gen.runtime.errors import CompileError
+from belay_gen.errors import CompileError
 
 HEADER_LINES = 2  # the hash line and the "generated" comment
 

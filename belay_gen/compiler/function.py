@@ -13,7 +13,7 @@ from belay_gen.compiler.layout import body_text
 from belay_gen.compiler.minify import minify as minify_code
 from belay_gen.compiler.model import CompiledFunction
 from belay_gen.compiler.resolve import STARTUP_NAMES, ImportResolver
-from belay_gen.runtime.errors import CompileError
+from belay_gen.errors import CompileError
 
 
 def compile_function(

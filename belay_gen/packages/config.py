@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from belay_gen.errors import ConfigError
 from belay_gen.packages.paths import LIB_DIR, LOCK_FILE, unsafe_reason
 from belay_gen.project import PYPROJECT, Pyproject, load_pyproject
-from belay_gen.runtime.errors import ConfigError
 
 MAIN = "main"
 TABLE = ("tool", "belay")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import requests
 
-from belay_gen import __version__
+from belay_gen._version import __version__
+from belay_gen.errors import DownloadError
 from belay_gen.packages.locate import is_url
-from belay_gen.runtime.errors import DownloadError
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024

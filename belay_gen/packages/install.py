@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from belay_gen.errors import PackageError
 from belay_gen.packages.config import ProjectConfig
 from belay_gen.packages.fetch import Fetcher
 from belay_gen.packages.locate import Endpoints
@@ -31,9 +32,8 @@ from belay_gen.packages.paths import LIB_DIR
 from belay_gen.packages.resolve import Resolver
 from belay_gen.packages.store import locked_entry, verify
 from belay_gen.runtime.device import Device
-from belay_gen.runtime.errors import PackageError
-from belay_gen.runtime.sync import ProgressUpdate, SyncReport
-from belay_gen.runtime.sync_local import DEFAULT_IGNORE
+from belay_gen.runtime.sync.folder import ProgressUpdate, SyncReport
+from belay_gen.runtime.sync.local import DEFAULT_IGNORE
 
 DEFAULT_BUILD_OUT = "build/belay"
 
@@ -163,7 +163,7 @@ def _build_modules(config: ProjectConfig) -> list[Path]:
     """The board modules ``belay-gen build`` wrote (an ``.mpy`` wins over its ``.py``)."""
     out = config.root / DEFAULT_BUILD_OUT
     if "build" in config.pyproject.table("tool", "belay"):
-        from belay_gen.compiler.build import load_config
+        from belay_gen.build import load_config
 
         out = load_config(config.root).out
     device = out / "device"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from belay_gen.runtime.errors import PackageError
+from belay_gen.errors import PackageError
 
 GITHUB_RAW = "https://raw.githubusercontent.com"
 _GITHUB_PAGE = re.compile(

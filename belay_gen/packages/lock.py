@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from belay_gen.fileio import write_atomic
+from belay_gen.errors import PackageError
+from belay_gen.files import write_atomic
 from belay_gen.packages.paths import LOCK_FILE, unsafe_reason
-from belay_gen.runtime.errors import PackageError
 
 LOCK_VERSION = 1
 

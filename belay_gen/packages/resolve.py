@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from belay_gen.errors import PackageError
 from belay_gen.packages.config import Dependency, Source
 from belay_gen.packages.fetch import Fetcher
 from belay_gen.packages.locate import (
@@ -41,8 +42,7 @@ from belay_gen.packages.locate import (
     manifest_entry,
 )
 from belay_gen.packages.paths import unsafe_reason
-from belay_gen.runtime.errors import PackageError
-from belay_gen.runtime.sync_local import discover, resolve_ignore
+from belay_gen.runtime.sync.local import discover, resolve_ignore
 
 #: package.json ``deps`` deeper than this are taken for a cycle.
 MAX_DEPTH = 16

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from belay_gen.fileio import write_atomic
+from belay_gen.errors import ConfigError
+from belay_gen.files import write_atomic
 from belay_gen.packages.paths import LIB_DIR, LOCK_FILE
-from belay_gen.runtime.errors import ConfigError
 
 PYPROJECT = """\
 [project]

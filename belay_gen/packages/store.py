@@ -13,12 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from belay_gen.fileio import write_atomic
+from belay_gen.errors import LockMismatchError, PackageError
+from belay_gen.files import write_atomic
 from belay_gen.packages.config import Dependency
 from belay_gen.packages.lock import Lock, LockedFile, LockEntry
 from belay_gen.packages.paths import LIB_DIR, LOCK_FILE
 from belay_gen.packages.resolve import FetchedFile
-from belay_gen.runtime.errors import LockMismatchError, PackageError
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from belay_gen.errors import DownloadError, LockMismatchError, PackageError
 from belay_gen.packages.config import Dependency, ProjectConfig
 from belay_gen.packages.fetch import Fetcher
 from belay_gen.packages.locate import Endpoints
@@ -19,7 +20,6 @@ from belay_gen.packages.paths import LOCK_FILE
 from belay_gen.packages.resolve import FetchedFile, Resolver
 from belay_gen.packages.store import clean as clean_lib
 from belay_gen.packages.store import commit, locked_entry
-from belay_gen.runtime.errors import DownloadError, LockMismatchError, PackageError
 
 #: Receives one line of progress, e.g. ``"ssd1306: updated (1 file)"``.
 Log = Callable[[str], None]

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from belay_gen.runtime.errors import ResultNotLiteralError
+from belay_gen.errors import ResultNotLiteralError
 
 RESULT = "R"
 YIELD = "Y"

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
+from belay_gen.errors import ConnectionLost
 from belay_gen.runtime.codec import (
     YIELD,
     Frame,
@@ -38,12 +39,11 @@ from belay_gen.runtime.codec import (
     new_nonce,
 )
 from belay_gen.runtime.dynamic import CompiledForBoard
-from belay_gen.runtime.errors import ConnectionLost
-from belay_gen.runtime.executors import KINDS, MARK, BoardFunction, Executor, ExecutorSlot
 from belay_gen.runtime.implementation import Implementation, probe
 from belay_gen.runtime.output import LineRouter
 from belay_gen.runtime.repl import RawRepl
 from belay_gen.runtime.snippets import snippet
+from belay_gen.runtime.tasks import KINDS, MARK, BoardFunction, Executor, ExecutorSlot
 from belay_gen.runtime.tracebacks import SourceSpan, board_exception
 from belay_gen.runtime.transport import Transport, open_transport
 
@@ -271,7 +271,7 @@ class Device:
         with self._lock:
             current = self._run(check) is True
             if not current:
-                from belay_gen.runtime.sync_wire import (
+                from belay_gen.runtime.sync.wire import (
                     OP_END,
                     OP_MKDIR,
                     OP_WRITE,
@@ -377,7 +377,7 @@ class Device:
     # -- sync ------------------------------------------------------------------------------
     def sync(self, folder: str | Path, *args: Any, record: bool = True, **kwargs: Any) -> Any:
         """Mirror ``folder`` onto the board (see :func:`belay_gen.runtime.sync.sync_folder`)."""
-        from belay_gen.runtime.sync import sync_folder
+        from belay_gen.runtime.sync.folder import sync_folder
 
         with self._lock:
             report = sync_folder(self._repl, Path(folder), *args, **kwargs)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from belay_gen.runtime.errors import ProtocolError
+from belay_gen.errors import ProtocolError
 from belay_gen.runtime.repl import RawRepl
 
 #: ``sys.implementation._mpy >> 10`` indexes this (MicroPython's ``MP_NATIVE_ARCH_*``).

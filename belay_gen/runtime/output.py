@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
+from belay_gen.errors import ResultNotLiteralError
 from belay_gen.runtime.codec import Frame, FrameParser
-from belay_gen.runtime.errors import ResultNotLiteralError
 
 
 class LineRouter:

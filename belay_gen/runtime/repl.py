@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from belay_gen.runtime.errors import (
+from belay_gen.errors import (
     ConnectionLost,
     DeviceTimeoutError,
     ProtocolError,

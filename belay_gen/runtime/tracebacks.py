@@ -11,7 +11,7 @@ import builtins
 import re
 from dataclasses import dataclass
 
-from belay_gen.runtime.errors import PyboardException
+from belay_gen.errors import PyboardException
 
 _ENTRY = re.compile(r'File "([^"]*)", line (\d+), in (\S+)')
 _TYPE = re.compile(r"^([A-Za-z_][\w.]*)(?::|$)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from belay_gen.runtime.errors import ConnectionFailed
+from belay_gen.errors import ConnectionFailed
 from belay_gen.runtime.transport.base import Transport
 
 __all__ = ["Transport", "open_transport"]

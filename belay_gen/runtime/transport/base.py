@@ -29,7 +29,7 @@ class Transport(ABC):
         """Return the bytes that are available, blocking up to ``timeout`` seconds for one.
 
         Returns ``b""`` when nothing arrived in time; ``None`` waits forever. Raises
-        :class:`~belay_gen.runtime.errors.ConnectionLost` when the link is gone.
+        :class:`~belay_gen.errors.ConnectionLost` when the link is gone.
         """
 
     @abstractmethod

@@ -14,7 +14,7 @@ import select
 import serial
 from serial.tools import list_ports
 
-from belay_gen.runtime.errors import (
+from belay_gen.errors import (
     ConnectionFailed,
     ConnectionLost,
     DeviceTimeoutError,

@@ -2,7 +2,7 @@
 
 ``virtual:`` boots a board on a temporary folder; ``virtual:DIR`` keeps its files in DIR;
 options follow a ``?``: ``virtual:DIR?baud=115200``. The board runs in a child process (see
-:mod:`belay_gen.board.serve`) and is reached through its pty like any serial port.
+:mod:`belay_gen.emulator.serve`) and is reached through its pty like any serial port.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-from belay_gen.runtime.errors import ConnectionFailed
+from belay_gen.errors import ConnectionFailed
 from belay_gen.runtime.transport.serial import SerialTransport
 
 PREFIX = "virtual:"
@@ -62,7 +62,7 @@ class VirtualTransport(SerialTransport):
         #: Pin and peripheral events the board reported, one line each (see machine stub).
         self.trace_path = self.state_dir / "trace.log"
         root = spec.root if spec.root is not None else self.state_dir / "fs"
-        command = [sys.executable, "-m", "belay_gen.board.serve", str(root)]
+        command = [sys.executable, "-m", "belay_gen.emulator.serve", str(root)]
         command += ["--trace-file", str(self.trace_path)]
         if spec.baud:
             command += ["--baud", str(spec.baud)]

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import websocket
 
-from belay_gen.runtime.errors import (
+from belay_gen.errors import (
     AuthenticationError,
     ConnectionFailed,
     ConnectionLost,

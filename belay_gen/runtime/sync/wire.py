@@ -1,0 +1,322 @@
+"""The binary file channel of ``sync``: file operations streamed to a receiver on the board.
+
+The receiver (``board/snippets/sync_receiver.py``) runs as one raw-REPL exec with Ctrl-C
+disabled and reads length-prefixed batches from ``sys.stdin.buffer``::
+
+    batch = 0xB5, u16 length L (little-endian), L bytes of frames, 0x5B
+    frame = op byte, u16 payload length, payload
+    ops   = d mkdir PATH | o open PATH (as PATH.belay-tmp) | w write DATA
+            | c close + rename to PATH | x remove file PATH | r remove folder PATH | z end
+
+It answers ``R<size>\\n`` once (the largest batch it accepts), then ``A`` after each batch or
+``E(errno, path, repr(error))\\n`` when it stopped. The host sends the next batch only after
+the ``A``, so at most one batch is in flight: the board reads it whole into RAM before it
+touches flash, and its small receive buffer cannot overflow.
+
+If the board stops answering, the host sends one batch worth of zero bytes. Whatever the
+receiver was waiting for, that ends with a bad header or trailer, so it stops, removes its
+temp file and restores Ctrl-C; then the raw prompt is re-entered as usual.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import os
+import struct
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Union
+
+from belay_gen.errors import (
+    BelayError,
+    ConnectionLost,
+    DeviceTimeoutError,
+    FeatureUnavailableError,
+    ProtocolError,
+    PyboardException,
+    SyncTransferError,
+)
+from belay_gen.runtime.repl import RawRepl, board_exception
+from belay_gen.runtime.snippets import define_once
+from belay_gen.runtime.transport.base import Transport
+
+MAGIC = 0xB5
+TRAILER = 0x5B
+TEMP_SUFFIX = ".belay-tmp"
+DEFAULT_BATCH = 8192
+_HEADER = 3  # op byte + u16 length, also the batch header size
+_SLOWEST_RATE = 960.0  # bytes/s of a 9600-baud link: how long a batch may take to arrive
+_EROFS = 30
+_ENOSPC = 28
+
+OP_MKDIR = b"d"
+OP_OPEN = b"o"
+OP_WRITE = b"w"
+OP_CLOSE = b"c"
+OP_REMOVE = b"x"
+OP_RMDIR = b"r"
+OP_END = b"z"
+
+
+#: File content, or its future while it is still being minified or compiled.
+Content = Union[bytes, "Future[bytes]"]
+
+
+def resolve(content: Content) -> bytes:
+    """The bytes of ``content``, waiting for them if they are still being made."""
+    return content if isinstance(content, bytes) else content.result()
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One change on the board: ``kind`` is an ``OP_*`` code; ``data`` only for uploads."""
+
+    kind: bytes
+    path: str
+    data: Content = b""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch: its bytes, the file-content bytes it carries, the files it touches, and
+    ``progress``, the uploads it completes (0.5 for half a file)."""
+
+    data: bytes
+    payload: int
+    paths: tuple[str, ...]
+    progress: float = 0.0
+
+
+def _frame(kind: bytes, payload: bytes | memoryview) -> bytes:
+    return kind + struct.pack("<H", len(payload)) + bytes(payload)
+
+
+def batches(operations: Iterable[Operation], size: int) -> Iterator[Batch]:
+    """Pack ``operations`` (ending with ``OP_END``) into batches of at most ``size`` bytes.
+
+    >>> [b.data for b in batches([Operation(OP_MKDIR, "/a")], 64)]
+    [b'\\xb5\\x08\\x00d\\x02\\x00/az\\x00\\x00[']
+    """
+    if size < 64:
+        raise ValueError(f"batch size {size} is too small; the board must take 64 bytes or more")
+    parts: list[bytes] = []
+    used = 0
+    payload = 0
+    progress = 0.0
+    paths: list[str] = []
+
+    def flush() -> Batch:
+        nonlocal used, payload, progress
+        body = b"".join(parts)
+        framed = bytes([MAGIC]) + struct.pack("<H", len(body)) + body + bytes([TRAILER])
+        batch = Batch(framed, payload, tuple(paths), progress)
+        parts.clear()
+        paths.clear()
+        used = payload = 0
+        progress = 0.0
+        return batch
+
+    def add(frame: bytes) -> Iterator[Batch]:
+        nonlocal used
+        if used + len(frame) > size:
+            yield flush()
+        parts.append(frame)
+        used += len(frame)
+
+    for op in operations:
+        name = op.path.encode("utf-8")
+        if len(name) + _HEADER > size:
+            raise ValueError(f"path {op.path!r} is too long for a {size}-byte batch")
+        if op.kind != OP_WRITE:
+            yield from add(_frame(op.kind, name if op.kind != OP_END else b""))
+            if op.kind != OP_END:
+                paths.append(op.path)
+            continue
+        data = resolve(op.data)
+        yield from add(_frame(OP_OPEN, name))
+        paths.append(op.path)
+        view = memoryview(data)
+        while view:
+            room = size - used - _HEADER
+            if room < 1:
+                yield flush()
+                paths.append(op.path)
+                continue
+            chunk, view = view[:room], view[room:]
+            yield from add(_frame(OP_WRITE, chunk))
+            payload += len(chunk)
+            progress += len(chunk) / len(data)
+        yield from add(_frame(OP_CLOSE, b""))
+        if not data:
+            progress += 1.0
+    if parts:
+        yield flush()
+
+
+class _Reader:
+    """Buffered reads from the transport with deadlines."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.buf = bytearray()
+
+    def fill(self, deadline: float, what: str) -> None:
+        wait = deadline - time.monotonic()
+        data = self.transport.read(wait) if wait > 0 else b""
+        if not data:
+            raise _Silent(what)
+        self.buf += data
+
+    def take(self, count: int, deadline: float, what: str) -> bytes:
+        while len(self.buf) < count:
+            self.fill(deadline, what)
+        data = bytes(self.buf[:count])
+        del self.buf[:count]
+        return data
+
+    def until(self, marker: bytes, deadline: float, what: str) -> bytes:
+        while (end := self.buf.find(marker)) < 0:
+            self.fill(deadline, what)
+        data = bytes(self.buf[:end])
+        del self.buf[: end + len(marker)]
+        return data
+
+
+class _Silent(Exception):
+    """Internal: the board said nothing before a deadline."""
+
+
+def send_operations(
+    repl: RawRepl,
+    operations: Iterable[Operation],
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    on_batch: Callable[[Batch], None] | None = None,
+) -> int:
+    """Run the receiver on the board and stream ``operations`` to it; return the bytes sent.
+
+    ``on_batch`` is called after the board acknowledged each batch. Raises
+    :class:`SyncTransferError` when the board reports a failure (a full or read-only
+    filesystem ...) and :class:`DeviceTimeoutError` when it stops answering; either way the
+    board is left at the raw prompt with no half-written file.
+    """
+    define_once(repl, "sync_receiver.py")
+    transport = repl.transport
+    reader = _Reader(transport)
+    step = repl.answer_timeout
+    size = batch_size
+    sent = 0
+    current = "the receiver"
+    try:
+        # A short call in plain raw mode, run by hand: the program keeps reading stdin.
+        transport.write(f"__belay_sync_recv({batch_size})\x04".encode())
+        if reader.take(2, time.monotonic() + step, "the raw REPL's OK") != b"OK":
+            raise ProtocolError(f"{transport.description} did not accept the sync receiver")
+        ready = reader.take(1, time.monotonic() + step, "the receiver's ready line")
+        if ready != b"R":
+            _fail_before_start(reader, ready, step, transport.description)
+        size = int(reader.until(b"\n", time.monotonic() + step, "the receiver's ready line"))
+        for batch in batches(operations, size):
+            if batch.paths:
+                current = batch.paths[-1]
+            transport.write(batch.data)
+            sent += len(batch.data)
+            deadline = time.monotonic() + step + len(batch.data) / _SLOWEST_RATE
+            answer = reader.take(1, deadline, f"an acknowledgement while writing {current}")
+            if answer == b"E":
+                _fail(reader, step, transport.description)
+            if answer != b"A":
+                raise ProtocolError(
+                    f"{transport.description} answered {answer!r} to a sync batch"
+                    f" (writing {current})"
+                )
+            if on_batch is not None:
+                on_batch(batch)
+        _finish(reader, step)
+    except _Silent as exc:
+        raise _stopped_answering(repl, size, current, str(exc)) from None
+    except (SyncTransferError, PyboardException, FeatureUnavailableError, ConnectionLost):
+        raise  # the receiver already ended and the board is at the raw prompt (or gone)
+    except BaseException:
+        _abort(repl, size)
+        raise
+    return sent
+
+
+def _finish(reader: _Reader, step: float) -> None:
+    """Read the end of the raw-REPL answer: stdout, error text, prompt."""
+    deadline = time.monotonic() + step
+    reader.until(b"\x04", deadline, "the end of the receiver's output")
+    error = reader.until(b"\x04", deadline, "the end of the receiver's error output")
+    reader.take(1, deadline, "the raw prompt")
+    if error:
+        raise board_exception(error.decode("utf-8", "replace"))
+
+
+def _fail_before_start(reader: _Reader, first: bytes, step: float, port: str) -> None:
+    """The receiver raised before it was ready (e.g. no ``micropython.kbd_intr``)."""
+    reader.buf[:0] = first
+    try:
+        _finish(reader, step)
+    except PyboardException as exc:
+        if exc.exc_type in ("AttributeError", "ImportError", "NameError"):
+            raise FeatureUnavailableError(
+                f"{port} cannot take sync's binary transfer: it lacks"
+                f" micropython.kbd_intr or sys.stdin.buffer ({exc})"
+            ) from exc
+        raise
+    raise ProtocolError(f"the sync receiver on {port} ended before it was ready")
+
+
+def _fail(reader: _Reader, step: float, port: str) -> None:
+    line = reader.until(b"\n", time.monotonic() + step, "the receiver's error")
+    _finish(reader, step)
+    try:
+        errno, path, text = ast.literal_eval(line.decode("utf-8", "replace").strip())
+    except (ValueError, SyntaxError, TypeError):
+        errno, path, text = 0, None, line.decode("utf-8", "replace")
+    where = f" {path}" if path else ""
+    if errno == _EROFS:
+        raise SyncTransferError(
+            f"the filesystem of {port} is read-only (writing{where}); on CircuitPython add"
+            ' `import storage; storage.remount("/")` to boot.py and reset the board'
+        )
+    if errno == _ENOSPC:
+        raise SyncTransferError(
+            f"the filesystem of {port} is full (writing{where}); delete files or sync less"
+        )
+    reason = f"[Errno {errno}] {os.strerror(errno)}" if errno else text
+    raise SyncTransferError(f"{port} could not write{where}: {reason}; nothing half-written stays")
+
+
+def _abort(repl: RawRepl, size: int) -> None:
+    """Stop the receiver wherever it is and bring the board back to the raw prompt."""
+    _flood(repl, size)
+    with contextlib.suppress(BelayError):
+        repl.enter()
+
+
+def _flood(repl: RawRepl, size: int) -> None:
+    """Send more zero bytes than the receiver can still be waiting for: it stops at once."""
+    with contextlib.suppress(BelayError, OSError):
+        repl.transport.write(bytes(size + 2 * _HEADER))
+
+
+def _stopped_answering(repl: RawRepl, size: int, current: str, what: str) -> BelayError:
+    port = repl.transport.description
+    _flood(repl, size)
+    try:
+        repl.enter()
+    except DeviceTimeoutError:
+        return DeviceTimeoutError(
+            f"{port} stopped answering during sync (waiting for {what}) and did not respond"
+            " to Ctrl-C; reset the board, then run sync again"
+        )
+    return DeviceTimeoutError(
+        f"{port} stopped answering during sync (waiting for {what}); the transfer stopped"
+        f" at {current}, and since files are renamed into place only when complete none is"
+        " half-written; the board is back at the raw REPL: run sync again to finish"
+    )

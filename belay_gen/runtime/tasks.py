@@ -1,0 +1,241 @@
+"""``@device.task``, ``@device.thread``, ``@device.setup``, ``@device.teardown``.
+
+An executor turns a host function into a :class:`BoardFunction`: the function is compiled
+for the board once (the compiler's pipeline), defined there, and each host call becomes one
+remote call. Used on a ``Device`` subclass, ``@Device.task`` only marks a method; the
+instance defines it when it connects.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from belay_gen.errors import (
+    FeatureUnavailableError,
+    PyboardException,
+    SpecialFunctionNameError,
+)
+from belay_gen.runtime.codec import require_literal
+from belay_gen.runtime.dynamic import CompiledForBoard, compile_for_board
+
+if TYPE_CHECKING:
+    from belay_gen.runtime.device import Device
+
+KINDS = ("task", "thread", "setup", "teardown")
+MARK = "__belay_gen_executor__"
+
+
+def check_name(name: str) -> None:
+    """Reject names MicroPython or belay-gen reserve, before anything is sent."""
+    if (name.startswith("__") and name.endswith("__")) or name.startswith(("_belay", "__belay")):
+        raise SpecialFunctionNameError(
+            f"{name!r} is reserved (dunder names and names starting with '_belay' or "
+            "'__belay' belong to MicroPython and belay-gen); rename the function"
+        )
+
+
+#: Belay options belay-gen knows but does not implement: refused, never silently dropped.
+_UNSUPPORTED = {
+    "trusted": "belay-gen always checks arguments and results as literals",
+    "return_time": "time a call on the host instead",
+}
+
+
+def check_options(kind: str, options: dict[str, Any]) -> None:
+    """Refuse options a decorator does not have (the compiler's table), rather than
+    silently dropping them as Belay does."""
+    from belay_gen.compiler.describe import OPTIONS
+
+    for key, value in options.items():
+        if key not in OPTIONS[kind]:
+            known = ", ".join(sorted(OPTIONS[kind] - set(_UNSUPPORTED)))
+            raise TypeError(f"@device.{kind} has no option {key!r}; its options are {known}")
+        if key in _UNSUPPORTED:
+            raise TypeError(f"@device.{kind}({key}=...) is not supported: {_UNSUPPORTED[key]}")
+        if key == "record" and kind in ("task", "thread") and value:
+            raise TypeError(
+                f"@device.{kind}(record=True) is not supported: calls are never replayed "
+                "after a reconnect (definitions are)"
+            )
+
+
+def literal_arguments(
+    name_of_function: str,
+    signature: inspect.Signature,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> list[tuple[str, object]]:
+    """Bind a call to ``signature`` and return ``(name, value)`` pairs to encode.
+
+    Everything that can travel positionally does (name ``""``; MicroPython binds positional
+    arguments faster), keyword-only and ``**kwargs`` values by keyword. A value that is not a
+    literal is a ``TypeError`` naming its parameter, before anything is sent.
+    """
+    bound = signature.bind(*args, **kwargs)
+    for name, value in bound.arguments.items():
+        kind = signature.parameters[name].kind
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            items = [(f"{name}[{i}]", item) for i, item in enumerate(value)]
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            items = list(value.items())
+        else:
+            items = [(name, value)]
+        for label, item in items:
+            require_literal(item, f"argument {label!r}", name_of_function)
+    return [("", value) for value in bound.args] + list(bound.kwargs.items())
+
+
+@dataclass
+class BoardFunction:
+    """A host callable that runs its function on one or more boards.
+
+    Called with one device it returns the board's value; decorated for several devices
+    (stacked decorators) it runs on each, bottom decorator first, and returns a list.
+    """
+
+    func: Callable[..., Any]
+    kind: str
+    compiled: CompiledForBoard
+    devices: list[Device] = field(default_factory=list)
+    #: Return None instead of raising when the board raises (Belay's ``ignore_errors``).
+    ignore_errors: bool = False
+    #: setup/teardown only: record each run for replay after a reconnect.
+    record: bool = True
+
+    def __post_init__(self) -> None:
+        functools.update_wrapper(self, self.func)
+        self._signature = inspect.signature(self.func)  # bound on every call: compute once
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        pairs = literal_arguments(self.func.__name__, self._signature, args, kwargs)
+        results = [self._run_on(device, pairs) for device in self.devices]
+        return results[0] if len(results) == 1 else results
+
+    def _run_on(self, device: Device, pairs: list[tuple[str, object]]) -> Any:
+        if not self.ignore_errors:
+            return self._run_or_raise(device, pairs)
+        try:
+            return self._run_or_raise(device, pairs)
+        except PyboardException:
+            return None
+
+    def _run_or_raise(self, device: Device, pairs: list[tuple[str, object]]) -> Any:
+        name = self.compiled.name
+        if self.kind == "thread":
+            device.spawn(name, pairs)
+            return None
+        if self.kind in ("setup", "teardown"):
+            return device.run_body(self.compiled, pairs, record=self.record)
+        return device.call(name, pairs, generator=self.compiled.is_generator)
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.compiled.name} on {len(self.devices)} device(s)>"
+
+
+class Executor:
+    """The ``device.task`` (or ``thread``/``setup``/``teardown``) decorator of one device.
+
+    ``@device.task``, ``@device.task(minify=False, register=False)``; registered functions
+    are reachable as ``device.task.NAME``.
+    """
+
+    def __init__(self, device: Device, kind: str) -> None:
+        self._device = device
+        self._kind = kind
+        self._registry: dict[str, BoardFunction] = {}
+
+    def __call__(self, f: Callable[..., Any] | None = None, **options: Any) -> Any:
+        check_options(self._kind, options)
+        if f is None:
+            return functools.partial(self.__call__, **options)
+        return self.define(f, **options)
+
+    def define(
+        self,
+        f: Callable[..., Any],
+        *,
+        minify: bool = True,
+        register: bool = True,
+        ignore_errors: bool = False,
+        record: bool = True,
+        implementation: str = "",
+        autoinit: bool = False,
+    ) -> Any:
+        """Compile ``f``, define it on the board and return its host callable.
+
+        With ``implementation`` set (``"micropython"``, ``"circuitpython"``) the function is
+        only defined when the board runs that implementation; otherwise ``f`` comes back as
+        it was. A setup with ``autoinit`` runs at once.
+        """
+        earlier = f if isinstance(f, BoardFunction) else None
+        func = earlier.func if earlier is not None else f
+        check_name(func.__name__)
+        if implementation and implementation != self._device.implementation.name:
+            return f
+        if self._kind == "thread" and not self._device.has_threads:
+            raise FeatureUnavailableError(
+                f"the board at {self._device.port} ({self._device.implementation.name} on "
+                f"{self._device.implementation.platform}) has no _thread module, so "
+                f"@device.thread cannot run {func.__name__}(); use @device.task instead"
+            )
+        compiled = compile_for_board(func, kind=self._kind, minify=minify)
+        if self._kind in ("task", "thread"):
+            self._device.define(compiled)
+        # device.task.NAME (and close()'s teardowns) run on this device only, even when the
+        # function is stacked on several devices.
+        extras = {"ignore_errors": ignore_errors, "record": record}
+        own = BoardFunction(func, self._kind, compiled, [self._device], **extras)
+        if register:
+            self._registry[compiled.name] = own
+        if self._kind == "teardown":
+            self._device.add_teardown(own)
+        devices = earlier.devices if earlier is not None and earlier.kind == self._kind else []
+        combined = BoardFunction(func, self._kind, compiled, [*devices, self._device], **extras)
+        if autoinit:
+            own()
+        return combined
+
+    def __getattr__(self, name: str) -> BoardFunction:
+        try:
+            return self.__dict__["_registry"][name]  # type: ignore[no-any-return]
+        except KeyError:
+            raise AttributeError(
+                f"no {self.__dict__.get('_kind', 'task')} named {name!r} is registered "
+                "on this device"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._registry)
+
+
+class ExecutorSlot:
+    """Class attribute behind ``Device.task`` etc.
+
+    On an instance it is that device's :class:`Executor`; on the class (``@Device.task``
+    inside a ``Device`` subclass) it marks the method so each instance defines it on connect.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attribute = f"_executor_{name}"
+
+    def __get__(self, instance: Device | None, owner: type) -> Any:
+        if instance is None:
+            return functools.partial(mark, self.kind)
+        return instance.__dict__[self.attribute]
+
+
+def mark(kind: str, f: Callable[..., Any] | None = None, **options: Any) -> Any:
+    """``@Device.task`` on a method: remember the kind and options for connect time."""
+    check_options(kind, options)
+    if f is None:
+        return functools.partial(mark, kind, **options)
+    check_name(f.__name__)
+    setattr(f, MARK, (kind, options))
+    return staticmethod(f)

@@ -1,0 +1,336 @@
+"""The raw-REPL engine against MicroPython's own C raw REPL, and its frame parser on scripts.
+
+Board tests run twice: on bare ``micropython -i`` behind a plain relay (the reference, nothing
+added) and on the virtual board. Interrupts and soft resets need what only the virtual board
+adds (Ctrl-C while code runs, a reset that does not kill the VM), so those run there only.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import time
+import tty
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from belay_gen.emulator.relay import VirtualBoard
+from belay_gen.errors import (
+    DeviceTimeoutError,
+    ProtocolError,
+    PyboardException,
+    ResultNotLiteralError,
+)
+from belay_gen.runtime.implementation import Implementation, probe
+from belay_gen.runtime.repl import BANNER, RawRepl, board_exception
+from belay_gen.runtime.transport.serial import SerialTransport
+from tests.support.scripted_transport import ScriptedBoard, ScriptedTransport
+
+
+@pytest.fixture(params=["micropython-i", "virtual-board"])
+def board_path(request: pytest.FixtureRequest) -> str:
+    name = "unix_port" if request.param == "micropython-i" else "virtual_board"
+    path: str = request.getfixturevalue(name).path
+    return path
+
+
+def _connect(path: str) -> Iterator[RawRepl]:
+    with SerialTransport(path) as transport:
+        repl = RawRepl(transport)
+        repl.enter()
+        yield repl
+
+
+@pytest.fixture
+def repl(board_path: str) -> Iterator[RawRepl]:
+    """A raw REPL on each reference board."""
+    yield from _connect(board_path)
+
+
+@pytest.fixture
+def vrepl(virtual_board: VirtualBoard) -> Iterator[RawRepl]:
+    """A raw REPL on the virtual board (interrupts and resets work there)."""
+    yield from _connect(virtual_board.path)
+
+
+# -- on a board ----------------------------------------------------------------------------
+
+
+@pytest.mark.board
+def test_exec_returns_stdout_and_error_text(repl: RawRepl) -> None:
+    result = repl.exec("print('hello')\n1/0")
+    assert result.stdout == b"hello\n"
+    assert not result.ok
+    assert result.error.rstrip().endswith("ZeroDivisionError: divide by zero")
+
+
+@pytest.mark.board
+def test_board_exception_carries_type_and_traceback(repl: RawRepl) -> None:
+    with pytest.raises(PyboardException) as caught:
+        repl.exec_or_raise("def f():\n    raise ValueError('bad value')\nf()")
+    assert caught.value.exc_type == "ValueError"
+    assert str(caught.value) == "ValueError: bad value"
+    assert "line 2, in f" in caught.value.board_traceback
+    assert repl.exec_or_raise("print(2)") == b"2\n"  # still in sync
+
+
+@pytest.mark.board
+def test_raw_paste_is_used_and_remembered(repl: RawRepl) -> None:
+    assert repl.raw_paste is None
+    code = "\n".join(f"a{i} = {i}" for i in range(2000)) + "\nprint(a1999)"  # ~24 KB, many windows
+    assert repl.exec_or_raise(code) == b"1999\n"
+    assert repl.raw_paste is True
+
+
+@pytest.mark.board
+def test_plain_raw_gives_the_same_answers(repl: RawRepl) -> None:
+    code = "\n".join(f"b{i} = {i}" for i in range(250)) + "\nprint(b249)\nraise OSError(5)"
+    plain = repl.exec(code, paste=False)
+    pasted = repl.exec(code)
+    assert plain == pasted
+    assert plain.stdout == b"249\n" and "OSError: [Errno 5]" in plain.error
+
+
+@pytest.mark.board
+def test_syntax_error_mid_upload_is_reported_and_resynced(repl: RawRepl) -> None:
+    # The board stops reading at the error (\x04 mid-upload); the host must answer \x04.
+    with pytest.raises(PyboardException) as caught:
+        repl.exec_or_raise("1 +* 2\n" + "#" * 3000 + "\n")
+    assert caught.value.exc_type == "SyntaxError"
+    assert repl.exec_or_raise("print(3)") == b"3\n"
+
+
+@pytest.mark.board
+def test_stdout_streams_while_the_code_runs(repl: RawRepl) -> None:
+    chunks: list[tuple[float, bytes]] = []
+    code = "import time\nprint('first')\ntime.sleep(0.3)\nprint('second')"
+    result = repl.exec(code, stdout_callback=lambda c: chunks.append((time.monotonic(), c)))
+    done = time.monotonic()
+    assert result.stdout == b"first\nsecond\n"
+    assert b"".join(c for _, c in chunks) == result.stdout
+    first_at = next(t for t, c in chunks if b"first" in c)
+    assert done - first_at > 0.2, "the first line only arrived when the code finished"
+
+
+@pytest.mark.board
+def test_large_output(repl: RawRepl) -> None:
+    result = repl.exec("for i in range(100):\n    print('%04d' % i + 'x' * 1019)")
+    assert len(result.stdout) == 100 * 1024
+    assert result.stdout.splitlines()[99].startswith(b"0099x")
+
+
+@pytest.mark.board
+def test_eval_and_probe(repl: RawRepl) -> None:
+    assert repl.eval("1 + 1") == 2
+    assert repl.eval("[b'a', {'k': (1.5, None)}]") == [b"a", {"k": (1.5, None)}]
+    with pytest.raises(ResultNotLiteralError, match="not a Python literal"):
+        repl.eval("object()")
+    impl = probe(repl)
+    assert impl.name == "micropython" and impl.platform == "linux"
+    assert impl.version >= (1, 14, 0)
+    assert set(impl.emitters) <= {"native", "viper"}
+    assert impl.mpy_version == 6 and impl.arch is not None
+
+
+@pytest.mark.board
+def test_empty_code_is_not_a_soft_reset(repl: RawRepl) -> None:
+    # An empty raw buffer + Ctrl-D soft-resets a board (and ends `micropython -i`).
+    repl.exec_or_raise("marker = 7")
+    assert repl.exec("", paste=False).ok
+    assert repl.exec("").ok
+    assert repl.eval("marker") == 7
+
+
+@pytest.mark.board
+def test_enter_from_friendly_and_from_raw(repl: RawRepl) -> None:
+    repl.exit_raw()
+    repl.enter()
+    repl.enter()
+    assert repl.exec_or_raise("print(4)") == b"4\n"
+
+
+@pytest.mark.board
+def test_timeout_interrupts_and_the_next_exec_works(vrepl: RawRepl) -> None:
+    started = time.monotonic()
+    with pytest.raises(DeviceTimeoutError, match="interrupted"):
+        vrepl.exec("while True:\n    pass", timeout=0.3)
+    assert time.monotonic() - started < 2
+    assert vrepl.in_raw
+    assert vrepl.exec_or_raise("print('after')") == b"after\n"
+
+
+@pytest.mark.board
+def test_host_ctrl_c_interrupts_the_board_and_is_reraised(vrepl: RawRepl) -> None:
+    def stop(chunk: bytes) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        vrepl.exec("print('x')\nwhile True:\n    pass", stdout_callback=stop)
+    assert vrepl.exec_or_raise("print('after')") == b"after\n"
+
+
+@pytest.mark.board
+def test_enter_interrupts_a_running_program(virtual_board: VirtualBoard) -> None:
+    with SerialTransport(virtual_board.path) as transport:
+        RawRepl(transport).enter()
+        transport.write(b"import time\nwhile True:\n    time.sleep(0.01)\x04")  # plain raw
+        time.sleep(0.1)
+        repl = RawRepl(transport)  # a new host that finds the board busy
+        repl.enter()
+        assert repl.exec_or_raise("print(5)") == b"5\n"
+
+
+@pytest.mark.board
+def test_soft_reset_returns_boot_output(virtual_board: VirtualBoard, board_root: Path) -> None:
+    (board_root / "boot.py").write_text("print('booted')\n")
+    with SerialTransport(virtual_board.path) as transport:
+        repl = RawRepl(transport)
+        repl.exec_or_raise("leftover = 1")
+        streamed: list[bytes] = []
+        assert repl.soft_reset(output_callback=streamed.append) == b"booted\r\n"
+        assert b"".join(streamed) == b"booted\r\n"
+        assert repl.eval("'leftover' in globals()") is False
+
+
+def test_silent_port_times_out_naming_the_port() -> None:
+    master, slave = pty.openpty()  # nothing behind it
+    tty.setraw(slave)
+    path = os.ttyname(slave)
+    try:
+        with SerialTransport(path) as transport:
+            started = time.monotonic()
+            with pytest.raises(DeviceTimeoutError) as caught:
+                RawRepl(transport).enter(timeout=0.5)
+            assert 0.4 < time.monotonic() - started < 1.5
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert path in str(caught.value)
+    assert "is a MicroPython board connected" in str(caught.value)
+
+
+# -- frame parser, on a scripted board -----------------------------------------------------
+
+
+def _echo_run(code: bytes) -> tuple[bytes, bytes]:
+    return b"ran " + str(len(code)).encode() + b"\r\n", b""
+
+
+def _scripted(
+    paste: str = "yes", window: int = 8
+) -> tuple[RawRepl, ScriptedBoard, ScriptedTransport]:
+    board = ScriptedBoard(_echo_run, paste=paste, window=window)
+    transport = ScriptedTransport(board)
+    return RawRepl(transport), board, transport
+
+
+def test_raw_paste_respects_the_flow_control_window() -> None:
+    repl, board, transport = _scripted(window=8)
+    code = bytes(range(32, 127)) * 3  # 285 bytes (over the plain-raw limit): 36 windows
+    assert repl.exec(code).stdout == b"ran 285\r\n"
+    assert board.programs == [code]
+    assert repl.raw_paste is True
+    assert all(len(w) <= 16 + 1 for w in transport.written)  # never more than granted
+
+
+@pytest.mark.parametrize("paste", ["no", "old"])
+def test_falls_back_to_plain_raw_once(paste: str) -> None:
+    repl, board, transport = _scripted(paste=paste)
+    first = "x = 1" + "#" * 300  # over 256 bytes, so raw-paste is asked for
+    assert repl.exec(first).stdout == b"ran 305\r\n"
+    assert repl.raw_paste is False
+    transport.written.clear()
+    second = "y = 22" + "#" * 300
+    assert repl.exec(second).stdout == b"ran 306\r\n"
+    assert b"\x05A\x01" not in b"".join(transport.written)  # no second raw-paste request
+    assert board.programs == [first.encode(), second.encode()]
+
+
+def test_small_code_goes_in_one_plain_raw_write() -> None:
+    repl, board, transport = _scripted()
+    repl.enter()
+    transport.written.clear()
+    assert repl.exec("z = 3").stdout == b"ran 5\r\n"
+    assert transport.written == [b"z = 3\x04"]
+    assert board.programs == [b"z = 3"]
+    assert repl.raw_paste is None  # the board was never asked
+
+
+def test_paste_true_uses_raw_paste_for_small_code() -> None:
+    repl, board, transport = _scripted()
+    assert repl.exec("z = 3", paste=True).stdout == b"ran 5\r\n"
+    assert b"\x05A\x01" in b"".join(transport.written)
+    assert board.programs == [b"z = 3"]
+    assert repl.raw_paste is True
+
+
+def test_plain_raw_sends_256_byte_chunks() -> None:
+    repl, board, transport = _scripted()
+    repl.enter()
+    transport.written.clear()
+    code = b"#" * 600
+    repl.exec(code, paste=False)
+    assert [len(w) for w in transport.written] == [256, 256, 89]
+    assert transport.written[-1].endswith(b"\x04")
+    assert board.programs == [code]
+    assert repl.raw_paste is None  # never asked
+
+
+def test_error_text_and_stdout_are_split() -> None:
+    board = ScriptedBoard(lambda code: (b"out\r\n", b"Traceback...\r\nKeyError: 'k'\r\n"))
+    repl = RawRepl(ScriptedTransport(board))
+    with pytest.raises(PyboardException) as caught:
+        repl.exec_or_raise("d['k']")
+    assert caught.value.exc_type == "KeyError"
+    assert caught.value.board_traceback == "Traceback...\r\nKeyError: 'k'\r\n"
+
+
+def test_empty_code_never_sends_a_bare_ctrl_d() -> None:
+    repl, board, _ = _scripted(paste="no")
+    repl.exec(b"")
+    assert board.programs == [b"\n"]
+
+
+def test_control_bytes_in_code_are_refused() -> None:
+    repl, _, _ = _scripted()
+    with pytest.raises(ValueError, match="Ctrl-C/Ctrl-D"):
+        repl.exec("print('\x04')")
+
+
+def test_an_unknown_raw_paste_answer_is_a_protocol_error() -> None:
+    def respond(data: bytes) -> bytes:
+        if data.endswith(b"\x01") and not data.startswith(b"\x05"):
+            return BANNER
+        return b"??" if data == b"\x05A\x01" else b""
+
+    repl = RawRepl(ScriptedTransport(respond))
+    with pytest.raises(ProtocolError, match="raw-paste request"):
+        repl.exec("1" + " " * 300)
+
+
+@pytest.mark.parametrize(
+    ("text", "exc_type", "message"),
+    [
+        (
+            'Traceback (most recent call last):\n  File "<stdin>", line 1\nValueError: x\n',
+            "ValueError",
+            "ValueError: x",
+        ),
+        ("KeyboardInterrupt: \r\n", "KeyboardInterrupt", "KeyboardInterrupt:"),
+        ("Traceback...\nStopIteration\n", "StopIteration", "StopIteration"),
+        ("something odd happened", "", "something odd happened"),
+        ("", "", "unknown error"),
+    ],
+)
+def test_board_exception_parses_the_last_line(text: str, exc_type: str, message: str) -> None:
+    exc = board_exception(text)
+    assert (exc.exc_type, str(exc), exc.board_traceback) == (exc_type, message, text)
+
+
+def test_implementation_from_probe_reply() -> None:
+    impl = Implementation.from_probe("('circuitpython', (9, 1), 'RP2040', ('native',), 2822)\n")
+    assert impl == Implementation("circuitpython", (9, 1, 0), "RP2040", ("native",), 6, "x64")
+    with pytest.raises(ProtocolError):
+        Implementation.from_probe("garbage")

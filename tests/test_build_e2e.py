@@ -1,0 +1,53 @@
+"""The whole AOT flow: build examples/blink-aot, connect through its stub to a virtual board,
+call its functions, and check that a warm start uploads nothing."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from belay_gen.build import build, load_config
+from tests.support.requirements import require_board
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "blink-aot"
+
+
+def _load_stub(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("blink_aot_stub", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_example_runs_through_its_stub_and_a_warm_start_uploads_nothing(
+    tmp_path: Path, board_root: Path
+) -> None:
+    require_board()
+    report = build(load_config(EXAMPLE, out=str(tmp_path / "out")))
+    assert report.modules == ["blink"]
+    stub = _load_stub(tmp_path / "out" / "host" / "blink.py")
+    port = f"virtual:{board_root}"
+    installed = board_root / "lib" / "blink.py"
+
+    board = stub.connect(port)
+    try:
+        assert installed.read_text() == stub.CODE
+        board.set_led(True)
+        assert board.led_is_on() is True
+        assert list(board.pulse(3)) == [0, 1, 0]
+    finally:
+        board.device.close()
+    uploaded_at = installed.stat().st_mtime_ns
+
+    warm = stub.connect(port)
+    try:
+        assert installed.stat().st_mtime_ns == uploaded_at, "a warm start re-uploaded the module"
+        assert warm.device.ensure_module(stub.MODULE, stub.CODE, stub.CODE_HASH) is False
+        warm.set_led(False)
+        assert warm.led_is_on() is False
+    finally:
+        warm.device.close()
