@@ -16,24 +16,23 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider, ScopeP
 
 from belay_gen.compiler import names
 from belay_gen.compiler.layout import FunctionLines, function_text, publish_globals
-from belay_gen.compiler.model import Function, Kind, Parameter, Span
+from belay_gen.compiler.model import (
+    DECORATOR_KINDS,
+    OPTIONS,
+    Function,
+    Kind,
+    Parameter,
+    Span,
+    reserved_name_reason,
+)
 from belay_gen.errors import CompileError, SpecialFunctionNameError
 
-DECORATOR_KINDS = ("task", "thread", "setup", "teardown")
 BELAY_MODULES = frozenset({"belay_gen", "belay"})
 DEVICE_MODULES = BELAY_MODULES | {"belay_gen.runtime.device"}
 # `@micropython.<this>`: MicroPython's compiler applies these itself (no import needed).
 BOARD_DECORATORS = frozenset({"native", "viper", "bytecode", "asm_thumb", "asm_xtensa", "asm_rv32"})
 # Decorators that only matter on the host and are dropped with the device decorators.
 HOST_ONLY_DECORATORS = frozenset({"staticmethod"})
-OPTIONS = {
-    "task": frozenset({"minify", "register", "record", "trusted", "return_time", "implementation"}),
-    "thread": frozenset({"minify", "register", "record", "implementation"}),
-    "setup": frozenset(
-        {"minify", "register", "record", "autoinit", "ignore_errors", "implementation"}
-    ),
-    "teardown": frozenset({"minify", "register", "record", "ignore_errors", "implementation"}),
-}
 _EMPTY = cst.Module(body=[])
 
 
@@ -136,16 +135,10 @@ class Scanner:
         )
 
     def check_name(self, node: cst.FunctionDef) -> None:
-        name = node.name.value
-        if (name.startswith("__") and name.endswith("__")) or name.startswith(
-            ("_belay", "__belay")
-        ):
+        reason = reserved_name_reason(node.name.value)
+        if reason is not None:
             line, column = self.where(node.name)
-            raise SpecialFunctionNameError(
-                f"{self.filename}:{line}:{column}: {name!r} is reserved (dunder names and names "
-                "starting with '_belay' or '__belay' belong to MicroPython and belay-gen); "
-                "rename the function"
-            )
+            raise SpecialFunctionNameError(f"{self.filename}:{line}:{column}: {reason}")
 
     def options(
         self, decorators: Sequence[tuple[cst.Decorator, str]], kind: str

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from belay_gen.compiler.describe import DECORATOR_KINDS, Scanner, is_device_decorator
+from belay_gen.compiler.describe import Scanner, is_device_decorator
 from belay_gen.compiler.layout import body_text
 from belay_gen.compiler.minify import minify as minify_code
-from belay_gen.compiler.model import CompiledFunction
+from belay_gen.compiler.model import DECORATOR_KINDS, CompiledFunction
 from belay_gen.compiler.resolve import STARTUP_NAMES, ImportResolver
 from belay_gen.errors import CompileError
 

@@ -13,6 +13,37 @@ from typing import Literal
 Kind = Literal["task", "thread", "generator", "setup", "teardown"]
 """What a function is on the board. ``generator`` is a task whose body yields."""
 
+DecoratorKind = Literal["task", "thread", "setup", "teardown"]
+"""A device decorator: ``@device.task``, ``.thread``, ``.setup`` or ``.teardown``."""
+
+DECORATOR_KINDS: tuple[DecoratorKind, ...] = ("task", "thread", "setup", "teardown")
+
+#: The one table of decorator options, read by the compiler (AOT scan) and the runtime
+#: (``@device.task(...)``): an option not listed for a kind is an error, never dropped.
+OPTIONS: dict[str, frozenset[str]] = {
+    "task": frozenset({"minify", "register", "record", "trusted", "return_time", "implementation"}),
+    "thread": frozenset({"minify", "register", "record", "implementation"}),
+    "setup": frozenset(
+        {"minify", "register", "record", "autoinit", "ignore_errors", "implementation"}
+    ),
+    "teardown": frozenset({"minify", "register", "record", "ignore_errors", "implementation"}),
+}
+
+
+def reserved_name_reason(name: str) -> str | None:
+    """Why ``name`` cannot be a board function's name, or ``None`` when it can.
+
+    Dunder names belong to MicroPython; names starting ``_belay``/``__belay`` to belay-gen's
+    own board globals (frames, receivers).
+    """
+    if (name.startswith("__") and name.endswith("__")) or name.startswith(("_belay", "__belay")):
+        return (
+            f"{name!r} is reserved (dunder names and names starting with '_belay' or "
+            "'__belay' belong to MicroPython and belay-gen); rename the function"
+        )
+    return None
+
+
 ParamKind = Literal[
     "positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"
 ]

@@ -16,13 +16,12 @@ import libcst as cst
 
 from belay_gen.compiler.describe import (
     BELAY_MODULES,
-    DECORATOR_KINDS,
     DEVICE_MODULES,
     Scanner,
     dotted,
     is_device_decorator,
 )
-from belay_gen.compiler.model import DeviceClass, Function, Module
+from belay_gen.compiler.model import DECORATOR_KINDS, DeviceClass, Function, Module
 from belay_gen.compiler.resolve import ImportResolver
 
 

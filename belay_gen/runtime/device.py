@@ -29,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
+from belay_gen.compiler.model import DECORATOR_KINDS
 from belay_gen.errors import ConnectionLost
 from belay_gen.runtime.codec import (
     YIELD,
@@ -43,7 +44,7 @@ from belay_gen.runtime.implementation import Implementation, probe
 from belay_gen.runtime.output import LineRouter
 from belay_gen.runtime.repl import RawRepl
 from belay_gen.runtime.snippets import snippet
-from belay_gen.runtime.tasks import KINDS, MARK, BoardFunction, Executor, ExecutorSlot
+from belay_gen.runtime.tasks import MARK, BoardFunction, Executor, ExecutorSlot
 from belay_gen.runtime.tracebacks import SourceSpan, board_exception
 from belay_gen.runtime.transport import Transport, open_transport
 
@@ -106,7 +107,7 @@ class Device:
         self._spans: dict[str, SourceSpan] = {}
         self._teardowns: list[BoardFunction] = []
         self._closed = False
-        for kind in KINDS:
+        for kind in DECORATOR_KINDS:
             self.__dict__[f"_executor_{kind}"] = Executor(self, kind)
         self._connect(transport)
         try:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from belay_gen.compiler.model import OPTIONS, reserved_name_reason
 from belay_gen.errors import (
     FeatureUnavailableError,
     PyboardException,
@@ -25,17 +26,14 @@ from belay_gen.runtime.dynamic import CompiledForBoard, compile_for_board
 if TYPE_CHECKING:
     from belay_gen.runtime.device import Device
 
-KINDS = ("task", "thread", "setup", "teardown")
 MARK = "__belay_gen_executor__"
 
 
 def check_name(name: str) -> None:
     """Reject names MicroPython or belay-gen reserve, before anything is sent."""
-    if (name.startswith("__") and name.endswith("__")) or name.startswith(("_belay", "__belay")):
-        raise SpecialFunctionNameError(
-            f"{name!r} is reserved (dunder names and names starting with '_belay' or "
-            "'__belay' belong to MicroPython and belay-gen); rename the function"
-        )
+    reason = reserved_name_reason(name)
+    if reason is not None:
+        raise SpecialFunctionNameError(reason)
 
 
 #: Belay options belay-gen knows but does not implement: refused, never silently dropped.
@@ -48,8 +46,6 @@ _UNSUPPORTED = {
 def check_options(kind: str, options: dict[str, Any]) -> None:
     """Refuse options a decorator does not have (the compiler's table), rather than
     silently dropping them as Belay does."""
-    from belay_gen.compiler.describe import OPTIONS
-
     for key, value in options.items():
         if key not in OPTIONS[kind]:
             known = ", ".join(sorted(OPTIONS[kind] - set(_UNSUPPORTED)))
