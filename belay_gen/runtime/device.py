@@ -272,18 +272,9 @@ class Device:
         with self._lock:
             current = self._run(check) is True
             if not current:
-                from belay_gen.runtime.sync.wire import (
-                    OP_END,
-                    OP_MKDIR,
-                    OP_WRITE,
-                    Operation,
-                    send_operations,
-                )
+                from belay_gen.runtime.sync.wire import write_files
 
-                folder = target.rsplit("/", 1)[0]
-                operations = [Operation(OP_MKDIR, folder)] if folder else []
-                operations += [Operation(OP_WRITE, target, code.encode()), Operation(OP_END, "")]
-                send_operations(self._repl, operations)
+                write_files(self._repl, {target: code.encode()})
                 self._run(f"import sys\nsys.modules.pop({name!r}, None)\nimport {name}")
             if ("exec", f"import {name}") not in self._history:
                 self._history.append(("exec", f"import {name}"))

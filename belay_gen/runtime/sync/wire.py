@@ -25,7 +25,7 @@ import contextlib
 import os
 import struct
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Union
@@ -244,6 +244,16 @@ def send_operations(
         _abort(repl, size)
         raise
     return sent
+
+
+def write_files(repl: RawRepl, files: Mapping[str, bytes]) -> int:
+    """Write ``files`` (absolute board path -> content) through the receiver, making their
+    folders first; each file is written to a temp name and renamed. Returns the bytes sent."""
+    folders = sorted({path.rsplit("/", 1)[0] for path in files if path.rsplit("/", 1)[0]})
+    operations = [Operation(OP_MKDIR, folder) for folder in folders]
+    operations += [Operation(OP_WRITE, path, data) for path, data in files.items()]
+    operations.append(Operation(OP_END, ""))
+    return send_operations(repl, operations)
 
 
 def _finish(reader: _Reader, step: float) -> None:
