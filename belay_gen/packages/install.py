@@ -72,7 +72,7 @@ def plan_install(
         for dep in develop:
             locked_entry(lock, dep)
             live = tuple(source for source in dep.sources if source.develop)
-            for dest, fetched in resolver.resolve(dep, live).items():
+            for dest, fetched in resolver.fetch(dep, live).items():
                 _put(lib, origin, dest, fetched.data, fetched.url)
     for path in _build_modules(config):
         relative = path.name

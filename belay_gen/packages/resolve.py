@@ -72,7 +72,7 @@ class Resolver:
         self.fetcher = fetcher
         self.endpoints = endpoints
 
-    def resolve(
+    def fetch(
         self, dep: Dependency, sources: tuple[Source, ...] | None = None
     ) -> dict[str, FetchedFile]:
         """Fetch every file of ``dep`` (of ``sources``, default: its cached ones)."""

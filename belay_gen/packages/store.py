@@ -1,8 +1,8 @@
 """``.belay-lib`` on disk, kept in step with ``belay.lock``.
 
 ``commit`` puts one dependency's freshly fetched files in place (each written atomically,
-after all of them arrived) and drops the files it no longer has; ``clean`` removes what no
-listed dependency owns; ``verify`` reads the cached files back against the lock.
+after all of them arrived) and drops the files it no longer has; ``drop_unlisted`` removes
+what no listed dependency owns; ``verify`` reads the cached files back against the lock.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def check_conflicts(lock: Lock, name: str, files: Mapping[str, FetchedFile]) -> 
 
 def commit(lib_dir: Path, lock: Lock, dep: Dependency, files: Mapping[str, FetchedFile]) -> Change:
     """Make ``lib_dir`` hold ``files`` for ``dep`` and record them in ``lock`` (in memory)."""
+    check_root(lib_dir)
     check_conflicts(lock, dep.name, files)
     change = Change()
     for dest, fetched in sorted(files.items()):
@@ -73,20 +74,50 @@ def commit(lib_dir: Path, lock: Lock, dep: Dependency, files: Mapping[str, Fetch
     return change
 
 
-def clean(lib_dir: Path, lock: Lock, listed: Iterable[str]) -> list[str]:
-    """Forget dependencies not in ``listed`` and delete every file of ``lib_dir`` that no
-    remaining dependency owns. Returns the deleted paths (relative to ``lib_dir``)."""
+def drop_unlisted(lib_dir: Path, lock: Lock, listed: Iterable[str]) -> list[str]:
+    """Forget dependencies not in ``listed`` and delete the files the lock recorded for them
+    that no remaining dependency owns. Returns the deleted paths (relative to ``lib_dir``).
+
+    Only files ``belay.lock`` recorded are ever deleted: anything else in ``lib_dir`` (a file
+    copied there by hand, or the target of a symlink) is left alone; :func:`stray_files`
+    lists it.
+    """
+    check_root(lib_dir)
     keep = set(listed)
+    recorded: set[str] = set()
     for name in sorted(set(lock.entries) - keep):
-        del lock.entries[name]
+        recorded.update(lock.entries.pop(name).files)
     owned = lock.owned()
     removed = []
     if lib_dir.is_dir():
-        for relative in sorted(_walk(lib_dir)):
-            if relative not in owned and _unlink(lib_dir, relative):
+        for relative in sorted(recorded - set(owned)):
+            if _unlink(lib_dir, relative):
                 removed.append(relative)
-        _prune(lib_dir)
     return removed
+
+
+def stray_files(lib_dir: Path, lock: Lock) -> list[str]:
+    """Files in ``lib_dir`` that no dependency in ``lock`` owns (never deleted by belay-gen)."""
+    if not lib_dir.is_dir() or lib_dir.is_symlink():
+        return []
+    owned = lock.owned()
+    return sorted(relative for relative in _walk(lib_dir) if relative not in owned)
+
+
+def check_root(lib_dir: Path) -> None:
+    """Refuse a ``lib_dir`` that is a symlink or not a folder.
+
+    A cloned repository can carry ``.belay-lib`` as a symlink to anywhere (``.``, ``~``):
+    writing or deleting through it would touch files belay-gen never owned.
+    """
+    if lib_dir.is_symlink():
+        raise PackageError(
+            f"{lib_dir} is a symlink (to {os.readlink(lib_dir)}); belay-gen only writes and"
+            f" deletes inside a real {LIB_DIR} folder: remove the link (the files it points to"
+            f" are not touched) and run belay-gen update"
+        )
+    if lib_dir.exists() and not lib_dir.is_dir():
+        raise PackageError(f"{lib_dir} is not a folder: move it away and run belay-gen update")
 
 
 def verify(lib_dir: Path, lock: Lock, deps: Iterable[Dependency]) -> dict[str, bytes]:
@@ -95,11 +126,12 @@ def verify(lib_dir: Path, lock: Lock, deps: Iterable[Dependency]) -> dict[str, b
     Raises :class:`LockMismatchError` when a dependency is missing from the lock, was edited
     in ``pyproject.toml`` since, or a file is missing or differs.
     """
+    check_root(lib_dir)
     files: dict[str, bytes] = {}
     for dep in deps:
         entry = locked_entry(lock, dep)
         for dest, locked in sorted(entry.files.items()):
-            path = lib_dir / dest
+            path = _target(lib_dir, dest)
             try:
                 data = path.read_bytes()
             except OSError:
@@ -163,14 +195,8 @@ def _unlink(lib_dir: Path, relative: str) -> bool:
     return True
 
 
-def _prune(lib_dir: Path, start: Path | None = None) -> None:
-    """Remove empty folders: those on the way up from ``start``, else all of ``lib_dir``'s."""
-    if start is None:
-        for current, _dirs, _names in sorted(os.walk(lib_dir), reverse=True):
-            here = Path(current)
-            if here != lib_dir and not any(here.iterdir()):
-                here.rmdir()
-        return
+def _prune(lib_dir: Path, start: Path) -> None:
+    """Remove the empty folders on the way up from ``start`` to ``lib_dir``."""
     while start != lib_dir and lib_dir in start.parents and not any(start.iterdir()):
         start.rmdir()
         start = start.parent

@@ -16,10 +16,9 @@ from belay_gen.packages.config import Dependency, ProjectConfig
 from belay_gen.packages.fetch import Fetcher
 from belay_gen.packages.locate import Endpoints
 from belay_gen.packages.lock import Lock
-from belay_gen.packages.paths import LOCK_FILE
+from belay_gen.packages.paths import LIB_DIR, LOCK_FILE
 from belay_gen.packages.resolve import FetchedFile, Resolver
-from belay_gen.packages.store import clean as clean_lib
-from belay_gen.packages.store import commit, locked_entry
+from belay_gen.packages.store import commit, drop_unlisted, locked_entry, stray_files
 
 #: Receives one line of progress, e.g. ``"ssd1306: updated (1 file)"``.
 Log = Callable[[str], None]
@@ -80,13 +79,17 @@ def update(
 
 
 def clean(config: ProjectConfig, lock: Lock | None = None, *, log: Log | None = None) -> list[str]:
-    """Remove dependencies no longer listed in ``pyproject.toml`` (and stray files) from
-    ``.belay-lib`` and ``belay.lock``. Returns the deleted paths."""
+    """Remove dependencies no longer listed in ``pyproject.toml`` from ``.belay-lib`` and
+    ``belay.lock``. Returns the deleted paths: only files the lock recorded are deleted;
+    other files in ``.belay-lib`` are named in the log and left alone."""
+    say = log or (lambda line: None)
     lock = Lock.read(config.lock_path) if lock is None else lock
     before = set(lock.entries)
-    removed = clean_lib(config.lib_dir, lock, (dep.name for dep in config.dependencies()))
+    removed = drop_unlisted(config.lib_dir, lock, (dep.name for dep in config.dependencies()))
     for name in sorted(before - set(lock.entries)):
-        (log or (lambda line: None))(f"{name}: removed (no longer in pyproject.toml)")
+        say(f"{name}: removed (no longer in pyproject.toml)")
+    for relative in stray_files(config.lib_dir, lock):
+        say(f"{LIB_DIR}/{relative}: not recorded in {LOCK_FILE}, left alone")
     if lock.entries or config.lock_path.exists():
         lock.write(config.lock_path)
     return removed
@@ -102,7 +105,7 @@ def _fresh(
 ) -> None:
     for dep in deps:
         try:
-            files = resolver.resolve(dep)
+            files = resolver.fetch(dep)
             change = commit(config.lib_dir, lock, dep, files)
         except PackageError as exc:
             report.failed[dep.name] = str(exc)

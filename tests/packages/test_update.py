@@ -223,11 +223,13 @@ def test_update_names_only_and_clean_removes_unlisted(root: Path, server: Packag
     with pytest.raises(Exception, match="no dependency named 'c'"):
         run(config, server, "c")
 
-    (root / ".belay-lib" / "stray.py").write_text("")
+    (root / ".belay-lib" / "stray.py").write_text("mine")
     config = configure(root, server, 'b = "SERVER/files/hello.py"\n')
-    removed = clean(config)
-    assert removed == ["a/__init__.py", "stray.py"]
-    assert lib_files(root) == {"b/__init__.py": "HELLO = 'new'\n"}
+    said: list[str] = []
+    removed = clean(config, log=said.append)
+    assert removed == ["a/__init__.py"]  # only what belay.lock recorded
+    assert lib_files(root) == {"b/__init__.py": "HELLO = 'new'\n", "stray.py": "mine"}
+    assert ".belay-lib/stray.py: not recorded in belay.lock, left alone" in said
     assert set(Lock.read(root / "belay.lock").entries) == {"b"}
     assert clean(config) == []
 
@@ -330,3 +332,34 @@ def test_update_never_writes_or_deletes_through_a_symlinked_folder(
     with pytest.raises(PackageError, match=r"\.belay-lib/a is a symlink"):
         run(config, server)
     assert (outside / "__init__.py").read_text() == "MINE = 1\n"
+
+
+@pytest.mark.parametrize("target", [".", "elsewhere"])
+def test_a_symlinked_lib_folder_is_refused_and_nothing_is_deleted(
+    root: Path, server: PackageServer, tmp_path: Path, target: str
+) -> None:
+    """A cloned repo can carry ``.belay-lib -> .``: update and clean must not delete the
+    project (or any other folder) through it."""
+    config = configure(root, server, 'a = "SERVER/files/util.py"\nb = "SERVER/files/hello.py"\n')
+    run(config, server)
+    (root / "app.py").write_text("print('keep me')\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "a").mkdir()
+    (elsewhere / "a" / "__init__.py").write_text("precious\n")
+    lib = root / ".belay-lib"
+    for path in sorted(lib.rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    lib.rmdir()
+    lib.symlink_to(root if target == "." else elsewhere, target_is_directory=True)
+    before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+
+    config = configure(root, server, 'b = "SERVER/files/hello.py"\n')
+    with pytest.raises(PackageError, match=r"\.belay-lib is a symlink .*remove the link"):
+        clean(config)
+    with pytest.raises(PackageError, match=r"\.belay-lib is a symlink"):
+        run(config, server)
+    after = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert (root / "pyproject.toml").exists() and (root / "app.py").exists()
+    assert (elsewhere / "a" / "__init__.py").read_text() == "precious\n"
+    assert [p for p in before if p not in after] == []
