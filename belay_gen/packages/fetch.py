@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import time
 from pathlib import Path
 
@@ -64,13 +65,40 @@ class Fetcher:
         return self._get_file(Path(location))
 
     def _get_file(self, path: Path) -> bytes:
+        """A local dependency file: a regular file of at most ``max_bytes``.
+
+        Opened without blocking and checked on the open descriptor, so a FIFO cannot hang
+        the read and a device (``/dev/zero``) or a kernel file (``/proc/self/environ``,
+        whose contents would land in ``.belay-lib`` and on the board) is refused.
+        """
+        kernel = _kernel_filesystem(path)
+        if kernel is not None:
+            raise DownloadError(
+                f"{path}: files under {kernel} are not dependencies; point the dependency at a"
+                " regular file in your project or another folder"
+            )
         try:
-            size = path.stat().st_size
-            if size > self.max_bytes:
-                raise DownloadError(f"{path}: {size:,} bytes is over the {self._limit} limit")
-            return path.read_bytes()
+            handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except OSError as exc:
             raise DownloadError(f"{path}: {exc.strerror or exc}") from None
+        with os.fdopen(handle, "rb") as stream:
+            try:
+                info = os.fstat(stream.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    raise DownloadError(
+                        f"{path}: not a regular file; a dependency must be a file or a folder"
+                        " of files"
+                    )
+                if info.st_size > self.max_bytes:
+                    raise DownloadError(
+                        f"{path}: {info.st_size:,} bytes is over the {self._limit} limit"
+                    )
+                data = stream.read(self.max_bytes + 1)
+            except OSError as exc:
+                raise DownloadError(f"{path}: {exc.strerror or exc}") from None
+        if len(data) > self.max_bytes:
+            raise DownloadError(f"{path}: more than the {self._limit} limit")
+        return data
 
     def _get_url(self, url: str) -> bytes:
         if self._session is None:
@@ -120,6 +148,22 @@ class Fetcher:
     @property
     def _limit(self) -> str:
         return f"{self.max_bytes:,}-byte"
+
+
+#: Kernel and device filesystems: never a dependency's content.
+_KERNEL_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def _kernel_filesystem(path: Path) -> str | None:
+    """The kernel folder (``/proc``, ``/sys``, ``/dev``) that ``path`` leads into, if any."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return None
+    for folder in _KERNEL_FOLDERS:
+        if resolved == folder or folder in resolved.parents:
+            return str(folder)
+    return None
 
 
 def _content_length(response: requests.Response) -> int | None:

@@ -137,8 +137,13 @@ def locate(uri: str, root: Path, endpoints: Endpoints, *, ref: str | None = None
     path = path if path.is_absolute() else root / path
     if path.is_dir():
         return FolderRef(path)
-    if not path.is_file():
+    if not path.exists():
         raise PackageError(f"local path {uri!r} does not exist (looked for {path})")
+    if not path.is_file():
+        raise PackageError(
+            f"local path {uri!r} is not a regular file (a device, FIFO or socket); a dependency"
+            " must be a file or a folder of files"
+        )
     if path.suffix == ".json":
         return ManifestRef(str(path))
     return FileRef(str(path))

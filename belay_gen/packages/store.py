@@ -142,9 +142,9 @@ def verify(lib_dir: Path, lock: Lock, deps: Iterable[Dependency]) -> dict[str, b
             digest = hashlib.sha256(data).hexdigest()
             if digest != locked.sha256:
                 raise LockMismatchError(
-                    f"{LIB_DIR}/{dest} of {dep.name} differs from {LOCK_FILE} (sha256"
-                    f" {digest[:12]}, locked {locked.sha256[:12]}): run belay-gen update --frozen"
-                    f" to restore it, or belay-gen update {dep.name} to lock a fresh download"
+                    f"{LIB_DIR}/{dest} of {dep.name} changed since {LOCK_FILE} was written:"
+                    f" run belay-gen update --frozen to restore it, or belay-gen update"
+                    f" {dep.name} to lock a fresh download"
                 )
             files[dest] = data
     return files

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -363,3 +364,42 @@ def test_a_symlinked_lib_folder_is_refused_and_nothing_is_deleted(
     assert (root / "pyproject.toml").exists() and (root / "app.py").exists()
     assert (elsewhere / "a" / "__init__.py").read_text() == "precious\n"
     assert [p for p in before if p not in after] == []
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("/proc/self/environ", r"files under /proc are not dependencies"),
+        ("/dev/zero", r"'/dev/zero' is not a regular file"),
+        ("fifo.py", r"'fifo.py' is not a regular file"),
+    ],
+)
+def test_local_dependencies_must_be_regular_files(
+    root: Path, server: PackageServer, uri: str, message: str
+) -> None:
+    """A kernel file would copy the environment (and a WebREPL password) into .belay-lib;
+    a FIFO would hang update; a device would never end."""
+    os.mkfifo(root / "fifo.py")
+    config = configure(root, server, f'leak = "{uri}"\n')
+    with pytest.raises(PackageError, match=message):
+        run(config, server)
+    assert lib_files(root) == {}
+
+
+def test_a_local_dependency_over_the_size_limit_is_refused(
+    root: Path, server: PackageServer
+) -> None:
+    (root / "big.py").write_text("X = 1\n" * 1000)
+    config = configure(root, server, 'big = "big.py"\n')
+    with pytest.raises(PackageError, match=r"big.py: 6,000 bytes is over the 100-byte limit"):
+        run(config, server, max_bytes=100)
+
+
+def test_fetching_a_special_file_directly_is_refused(tmp_path: Path) -> None:
+    """The fetcher checks what it opened, whatever the locator said (a path can change
+    between the two): a FIFO neither hangs nor passes."""
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(DownloadError, match="not a regular file"):
+        Fetcher().get(str(tmp_path / "pipe"))
+    with pytest.raises(DownloadError, match="files under /dev are not dependencies"):
+        Fetcher().get("/dev/zero")
