@@ -10,9 +10,11 @@ import os
 import re
 import stat
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
+import urllib3
 
 from belay_gen._version import __version__
 from belay_gen.errors import DownloadError
@@ -122,7 +124,7 @@ class Fetcher:
                         f"GET {url}: {declared:,} bytes is over the {self._limit} limit"
                     )
                 body = bytearray()
-                for chunk in response.iter_content(_CHUNK):
+                for chunk in _chunks_as_they_arrive(response):
                     body += chunk
                     if len(body) > self.max_bytes:
                         raise DownloadError(f"GET {url}: more than the {self._limit} limit")
@@ -136,13 +138,13 @@ class Fetcher:
                     got = f"{len(body):,} of {declared:,} bytes"
                     raise DownloadError(f"GET {url}: the response was cut short ({got})")
                 return bytes(body)
-        except requests.Timeout:
+        except (requests.Timeout, urllib3.exceptions.TimeoutError):
             raise DownloadError(f"GET {url}: timed out after {self.timeout:g} s") from None
-        except requests.exceptions.ChunkedEncodingError as exc:
+        except (requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError) as exc:
             raise DownloadError(f"GET {url}: the response was cut short ({_short(exc)})") from None
         except requests.ConnectionError as exc:
             raise DownloadError(f"GET {url}: cannot connect ({_reason(exc)})") from None
-        except requests.RequestException as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise DownloadError(f"GET {url}: {_reason(exc)}") from None
 
     @property
@@ -164,6 +166,21 @@ def _kernel_filesystem(path: Path) -> str | None:
         if resolved == folder or folder in resolved.parents:
             return str(folder)
     return None
+
+
+def _chunks_as_they_arrive(response: requests.Response) -> Iterator[bytes]:
+    """The body in whatever pieces the socket delivers.
+
+    ``iter_content(n)`` blocks until it has ``n`` bytes, so a server trickling one byte at a
+    time would hold each read for minutes and the whole-download deadline would never be
+    checked; ``read1`` returns as soon as anything arrived.
+    """
+    raw = response.raw
+    while True:
+        chunk = raw.read1(_CHUNK, decode_content=True)
+        if not chunk:
+            return
+        yield chunk
 
 
 def _content_length(response: requests.Response) -> int | None:

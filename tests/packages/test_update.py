@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import textwrap
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -403,3 +406,34 @@ def test_fetching_a_special_file_directly_is_refused(tmp_path: Path) -> None:
         Fetcher().get(str(tmp_path / "pipe"))
     with pytest.raises(DownloadError, match="files under /dev are not dependencies"):
         Fetcher().get("/dev/zero")
+
+
+def test_the_download_deadline_holds_against_a_trickling_server() -> None:
+    """A server that declares 1,000 bytes and sends one every 50 ms never lets a socket read
+    time out: only the deadline over the whole download stops it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    sent: list[int] = []
+
+    def trickle() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(4096)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            try:
+                for count in range(1000):
+                    connection.sendall(b"#")
+                    sent.append(count)
+                    time.sleep(0.05)
+            except OSError:
+                pass  # the client gave up, as it should
+
+    server = threading.Thread(target=trickle, daemon=True)
+    server.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/slow.py"
+    try:
+        with pytest.raises(DownloadError, match=r"slow.py: timed out after 1 s"):
+            Fetcher(timeout=1).get(url)
+    finally:
+        server.join(timeout=60)
+        listener.close()
+    assert len(sent) < 1000
