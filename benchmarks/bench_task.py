@@ -48,7 +48,7 @@ def run(repeat: int = 300) -> None:
     with board_process() as path:
         ours = belay_gen.Device(path)
         calls = _task_calls(ours)
-        repl = ours._repl  # the same link, without the task layer
+        repl = ours.session.repl  # the same link, without the task layer
         # The floor for each call: a bare raw exec that prints the same value's repr (any
         # result channel has to), on the same link without the task layer.
         floors = [

@@ -49,8 +49,9 @@ def run() -> None:
     import belay
 
     import belay_gen
-    from belay_gen.build import build, load_config
+    from belay_gen.build import build
     from belay_gen.emulator.relay import VirtualBoard
+    from belay_gen.project import load_config
 
     with tempfile.TemporaryDirectory(prefix="belay-gen-wire-") as tmp:
         project = Path(tmp) / "project"

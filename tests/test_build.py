@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from belay_gen.build import build, load_config
+from belay_gen.build import build
 from belay_gen.cli import main
 from belay_gen.errors import ConfigError
+from belay_gen.project import load_config
 from tests.support.compiler_cases import INPUTS
 
 PYPROJECT = '[project]\nname = "demo"\n\n[tool.belay.build]\nsources = ["src"]\n'
@@ -72,6 +73,20 @@ def test_rebuild_rewrites_nothing_and_output_is_byte_identical(
     shutil.copytree(project, elsewhere, ignore=shutil.ignore_patterns("build"))
     run(elsewhere)
     assert outputs(elsewhere / "build" / "belay") == outputs(out)
+
+
+def test_a_new_compiler_version_rewrites_only_the_manifest(project: Path) -> None:
+    config = load_config(project)
+    build(config, version="1.0.0")
+    before = outputs(config.out)
+    report = build(config, version="2.0.0")
+    assert report.written == ["manifest.json"]
+    after = outputs(config.out)
+    assert json.loads(after["manifest.json"])["compiler"] == "belay-gen 2.0.0"
+    assert {k: v for k, v in after.items() if k != "manifest.json"} == {
+        k: v for k, v in before.items() if k != "manifest.json"
+    }
+    assert not any(b"1.0.0" in content for content in after.values())
 
 
 def test_check_fails_on_stale_output_and_writes_nothing(project: Path) -> None:

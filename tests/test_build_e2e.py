@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from belay_gen.build import build, load_config
-from tests.support.requirements import require_board
+from belay_gen.build import build
+from belay_gen.project import load_config
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "blink-aot"
 
@@ -24,13 +24,12 @@ def _load_stub(path: Path) -> ModuleType:
 
 
 def test_example_runs_through_its_stub_and_a_warm_start_uploads_nothing(
-    tmp_path: Path, board_root: Path
+    tmp_path: Path, board_root: Path, virtual_port: str
 ) -> None:
-    require_board()
     report = build(load_config(EXAMPLE, out=str(tmp_path / "out")))
     assert report.modules == ["blink"]
     stub = _load_stub(tmp_path / "out" / "host" / "blink.py")
-    port = f"virtual:{board_root}"
+    port = virtual_port
     installed = board_root / "lib" / "blink.py"
 
     board = stub.connect(port)

@@ -1,6 +1,8 @@
-"""The compiler, pure text -> text: source -> IR (``scan``) -> minified board text (``minify``)
--> board module, typed host stub, manifest (``emit``). ``belay_gen.build`` drives it over a
-project; ``compile_function`` serves ``@device.task``.
+"""The compiler, pure text -> text: source -> IR (``scan/``, into ``model``) -> minified board
+text (``minify``) -> board module, typed host stub, manifest (``emit/``). ``parameters`` is the
+one parameter-kind walk both ends share. ``belay_gen.build`` drives it over a project;
+``compile_function`` (``function``) serves ``@device.task``. It imports nothing of belay_gen
+but ``errors`` (and takes the version as an argument).
 
 Importing this package loads nothing heavy: libcst and jinja2 load with the stage that needs
 them, so the runtime can read ``compiler.model`` (the decorator-option table) for free.

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from belay_gen.compiler.describe import Scanner, is_device_decorator
-from belay_gen.compiler.layout import body_text
 from belay_gen.compiler.minify import minify as minify_code
 from belay_gen.compiler.model import DECORATOR_KINDS, CompiledFunction
-from belay_gen.compiler.resolve import STARTUP_NAMES, ImportResolver
+from belay_gen.compiler.scan.board_function import describe, lines_of
+from belay_gen.compiler.scan.decorators import device_kind
+from belay_gen.compiler.scan.imports import BoardImports
+from belay_gen.compiler.scan.layout import body_text
+from belay_gen.compiler.scan.source import Source
 from belay_gen.errors import CompileError
 
 
@@ -42,8 +44,8 @@ def compile_function(
     """
     if kind_hint is not None and kind_hint not in DECORATOR_KINDS:
         raise ValueError(f"kind_hint must be one of {DECORATOR_KINDS}, not {kind_hint!r}")
-    scanner = Scanner(source, filename, line_shift=first_line - 1)
-    body = scanner.module.body
+    parsed = Source(source, filename, line_shift=first_line - 1)
+    body = parsed.module.body
     node = body[0] if body else None
     if not isinstance(node, cst.FunctionDef) or len(body) != 1:
         raise CompileError(
@@ -54,34 +56,30 @@ def compile_function(
         )
     decorators = []
     for decorator in node.decorators:
-        kind = is_device_decorator(decorator, None)
+        kind = device_kind(decorator)
         if kind is not None:
             decorators.append((decorator, kind_hint or kind))
     if not decorators:
         if kind_hint is None:
-            raise scanner.error(node, f"{node.name.value}() has no task/thread decorator")
+            raise parsed.error(node, f"{node.name.value}() has no task/thread decorator")
         decorators = [(cst.Decorator(cst.Name(kind_hint)), kind_hint)]
-    function = scanner.function(node, decorators, owner=None)
-    resolver = ImportResolver(scanner, {function.name})
-    resolver.board_names_of(node)
-    startup = {name for names in resolver.startup.values() for name in names}
+    function = describe(parsed, node, decorators, owner=None)
+    board = BoardImports(parsed, {function.name})
+    board.add_function(node)
     use_minify = function.minify if minify is None else minify
     device_code = function.board_source
-    body_code = "\n".join(body_text(scanner.lines, scanner.lines_of(node))) + "\n"
+    lines = lines_of(parsed, node)
+    body_code = "\n".join(body_text(parsed.lines, lines)) + "\n"
     if use_minify:
         device_code = minify_code(device_code)
         body_code = minify_code(body_code)
-    first = scanner.lines_of(node).first
     return CompiledFunction(
         name=function.name,
         kind=function.kind,
         parameters=function.parameters,
         device_code=device_code,
         body_code=body_code,
-        line_offset=first_line + first - 2,
+        line_offset=first_line + lines.first - 2,
         docstring=function.docstring,
-        free_names=tuple(sorted(resolver.free | startup)),
+        free_names=tuple(sorted(board.free | board.startup_names())),
     )
-
-
-__all__ = ["STARTUP_NAMES", "compile_function"]

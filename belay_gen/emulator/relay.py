@@ -118,7 +118,11 @@ class VirtualBoard:
     # -- life cycle ---------------------------------------------------------------------
     def start(self, timeout: float = 30.0) -> None:
         """Boot the VM and start relaying; returns once the board shows its first prompt."""
-        self._boot(raw=False, run_main=True)
+        try:
+            self._boot(raw=False, run_main=True)
+        except BaseException:
+            self.close()  # release the pty and pipes: the board never came up
+            raise
         for target in (self._pump_output, self._pump_input):
             thread = threading.Thread(target=target, daemon=True, name=target.__name__)
             thread.start()
@@ -152,6 +156,25 @@ class VirtualBoard:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- fault injection: a crashed or hung board, for tests and demos -------------------
+    def kill_vm(self) -> None:
+        """Crash the board: kill its VM. The relay boots a fresh one, so clients see a reset."""
+        with self._lock:
+            vm = self._vm
+        if vm is not None:
+            vm.kill()
+
+    def freeze_vm(self) -> None:
+        """Hang the board: its VM stops answering anything, Ctrl-C included.
+
+        As with a hung board, a Ctrl-C that goes unanswered for ``HANG_AFTER_S`` seconds
+        followed by another makes the relay kill the VM and boot a fresh one (a reset).
+        """
+        with self._lock:
+            vm = self._vm
+        if vm is not None:
+            vm.freeze()
 
     # -- VM management ------------------------------------------------------------------
     def _boot(self, *, raw: bool, run_main: bool) -> None:

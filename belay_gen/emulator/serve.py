@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from belay_gen.emulator.relay import VirtualBoard
+from belay_gen.errors import EmulatorUnavailable
 
 
 def serve(
@@ -36,15 +37,29 @@ def serve(
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with VirtualBoard(folder, baud=baud, trace=trace) as board:
+        board = VirtualBoard(folder, baud=baud, trace=trace)
+        try:
+            _start(board)
             announce(board.path)
             while not stop.wait(1.0):
                 pass
+        finally:
+            board.close()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if owned:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _start(board: VirtualBoard) -> None:
+    """Boot ``board``; a board that cannot boot is an :class:`EmulatorUnavailable`, not a bug."""
+    try:
+        board.start()
+    except EmulatorUnavailable:
+        raise
+    except RuntimeError as exc:  # the VM did not boot in time, or may not start here
+        raise EmulatorUnavailable(str(exc)) from exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,6 +24,12 @@ from belay_gen.errors import EmulatorUnavailable
 FIRMWARE_DIR = Path(str(resources.files("belay_gen.board.firmware")))
 MARKER = b"\x1b[belay-gen:ready]"
 
+#: Test seam: while this environment variable is set (to a reason), no VM starts: BoardVM raises
+#: ``RuntimeError`` naming the reason. The test suite sets it for every test not marked
+#: ``board`` (tests/conftest.py), so ``pytest -m "not board"`` provably boots no board. Child
+#: processes inherit it, so a ``virtual:`` port or ``belay-gen emulate`` is caught as well.
+FORBID_VM_ENV = "BELAY_GEN_FORBID_VM"
+
 _LAUNCHER = "import sys, micropython_unix; sys.exit(micropython_unix.run_main(sys.argv[1:]))"
 
 
@@ -36,6 +42,9 @@ class BoardVM:
     """A running MicroPython process whose stdio is the slave side of ``master_fd``."""
 
     def __init__(self, root: Path, *, run_main: bool, trace_fd: int | None) -> None:
+        forbidden = os.environ.get(FORBID_VM_ENV)
+        if forbidden:
+            raise RuntimeError(f"a virtual board may not start here ({FORBID_VM_ENV}): {forbidden}")
         if not emulator_available():
             raise EmulatorUnavailable(
                 "the virtual board needs the MicroPython unix port: "
@@ -93,6 +102,11 @@ class BoardVM:
         """End a hung VM at once (the relay then boots a fresh one)."""
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
+
+    def freeze(self) -> None:
+        """Stop the VM in its tracks (SIGSTOP): it reads, writes and interrupts nothing."""
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGSTOP)
 
     def stop(self) -> None:
         """Kill the VM and release its terminal. Stopping twice is harmless."""

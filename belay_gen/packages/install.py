@@ -17,13 +17,13 @@ Example::
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from belay_gen.errors import PackageError
+from belay_gen.files import DEFAULT_IGNORE
 from belay_gen.packages.config import ProjectConfig
 from belay_gen.packages.fetch import Fetcher
 from belay_gen.packages.locate import Endpoints
@@ -31,11 +31,9 @@ from belay_gen.packages.lock import Lock
 from belay_gen.packages.paths import LIB_DIR
 from belay_gen.packages.resolve import Resolver
 from belay_gen.packages.store import locked_entry, verify
+from belay_gen.project import DEFAULT_BUILD_OUT
 from belay_gen.runtime.device import Device
 from belay_gen.runtime.sync.folder import ProgressUpdate, SyncReport
-from belay_gen.runtime.sync.local import DEFAULT_IGNORE
-
-DEFAULT_BUILD_OUT = "build/belay"
 
 
 @dataclass(frozen=True)
@@ -140,13 +138,7 @@ def start_main(device: Device, timeout: float = 5.0) -> None:
     """Leave the raw REPL and soft-reset from the friendly prompt, so the board runs
     ``boot.py`` and ``main.py`` (a raw-REPL reset skips ``main.py``). The device must be
     closed afterwards."""
-    transport = device.transport
-    transport.write(b"\r\x02")
-    seen = bytearray()
-    deadline = time.monotonic() + timeout
-    while b">>>" not in seen and time.monotonic() < deadline:
-        seen += transport.read(0.2)
-    transport.write(b"\x04")
+    device.session.repl.run_main(timeout)
 
 
 def _put(
@@ -163,7 +155,7 @@ def _build_modules(config: ProjectConfig) -> list[Path]:
     """The board modules ``belay-gen build`` wrote (an ``.mpy`` wins over its ``.py``)."""
     out = config.root / DEFAULT_BUILD_OUT
     if "build" in config.pyproject.table("tool", "belay"):
-        from belay_gen.build import load_config
+        from belay_gen.project import load_config
 
         out = load_config(config.root).out
     device = out / "device"

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from belay_gen.errors import PackageError
+from belay_gen.files import discover, resolve_ignore
 from belay_gen.packages.config import Dependency, Source
 from belay_gen.packages.fetch import Fetcher
 from belay_gen.packages.locate import (
@@ -42,7 +43,6 @@ from belay_gen.packages.locate import (
     manifest_entry,
 )
 from belay_gen.packages.paths import unsafe_reason
-from belay_gen.runtime.sync.local import discover, resolve_ignore
 
 #: package.json ``deps`` deeper than this are taken for a cycle.
 MAX_DEPTH = 16

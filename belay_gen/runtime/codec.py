@@ -17,6 +17,8 @@ from belay_gen.errors import ResultNotLiteralError
 
 RESULT = "R"
 YIELD = "Y"
+#: The board function that prints a result frame (``board/snippets/frames.py``).
+RESULT_FUNCTION = "__belay_r"
 _CONSTANTS: dict[str, object] = {"None": None, "True": True, "False": False}
 _LITERAL_SCALARS = (bool, int, float, complex, str, bytes, type(None))
 
@@ -24,13 +26,6 @@ _LITERAL_SCALARS = (bool, int, float, complex, str, bytes, type(None))
 def new_nonce() -> str:
     """A fresh per-connection frame nonce."""
     return secrets.token_hex(6)
-
-
-def frames_snippet(nonce: str) -> str:
-    """Board code that defines the frame printers for this connection."""
-    from belay_gen.runtime.snippets import snippet
-
-    return f"__belay_nonce={nonce!r}\n{snippet('frames.py')}"
 
 
 def is_literal(value: object) -> bool:
@@ -106,3 +101,27 @@ def decode_value(text: str, type_name: str) -> object:
             f"(repr {text[:80]!r}); return a literal (None, bool, int, float, str, bytes, "
             "or lists, tuples, sets and dicts of those) instead"
         ) from None
+
+
+def return_trailing_expression(cmd: str) -> str:
+    """Rewrite ``cmd`` so the value of a final expression statement comes back as a frame.
+
+    >>> return_trailing_expression("x = 2\\nx * 3")
+    'x = 2\\n__belay_r(x * 3)\\n'
+    """
+    try:
+        tree = ast.parse(cmd)
+    except SyntaxError:
+        return cmd  # MicroPython-only syntax: run as is, no value comes back
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return cmd
+    last = tree.body[-1]
+    segment = ast.get_source_segment(cmd, last)
+    if segment is None or last.end_lineno is None or last.end_col_offset is None:
+        return cmd
+    lines = cmd.splitlines()
+    start, end = last.lineno - 1, last.end_lineno - 1
+    prefix = lines[start][: last.col_offset]
+    tail = lines[end][last.end_col_offset :]
+    wrapped = f"{prefix}{RESULT_FUNCTION}({segment}){tail}"
+    return "\n".join([*lines[:start], wrapped, *lines[end + 1 :]]) + "\n"

@@ -1,14 +1,15 @@
 """The dynamic driver: one host function → the text the board runs.
 
 This is the single call point between the runtime and the compiler for ``@device.task``
-and friends: the source comes from ``inspect``, the rest is the compiler's pipeline.
+and friends (and for minifying ``device(cmd)`` commands): the source comes from ``inspect``,
+the rest is the compiler's pipeline.
 """
 
 from __future__ import annotations
 
 import inspect
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +31,19 @@ class CompiledForBoard:
     span: SourceSpan
     is_generator: bool
 
+    def body_with_globals(self, args: Sequence[tuple[str, object]]) -> str:
+        """``body_code`` with the named ``(name, value)`` arguments assigned first, on its
+        blank first line when it has one (so line numbers stay the host's)."""
+        assignments = ";".join(f"{name}={value!r}" for name, value in args if name)
+        lines = self.body_code.split("\n")
+        if assignments and lines and not lines[0].strip():
+            lines[0] = assignments
+            return "\n".join(lines)
+        return (assignments + "\n" if assignments else "") + self.body_code
 
-def _minify(code: str) -> str:
+
+def minify_source(code: str) -> str:
+    """``code`` minified by the compiler's minifier (line numbers kept)."""
     from belay_gen.compiler.minify import minify
 
     return minify(code)

@@ -1,6 +1,8 @@
-"""What firmware a board runs: name, version, platform, native emitters, ``.mpy`` format.
+"""What firmware a board runs: name, version, platform, native emitters, ``.mpy`` format,
+threads.
 
-:func:`probe` learns it all in one raw-REPL round trip.
+:func:`probe` learns it all in one raw-REPL round trip (the board code is
+``board/snippets/probe.py``); a ``Device`` joins :func:`probe_program` to its connect exec.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 
 from belay_gen.errors import ProtocolError
 from belay_gen.runtime.repl import RawRepl
+from belay_gen.runtime.snippets import snippet
 
 #: ``sys.implementation._mpy >> 10`` indexes this (MicroPython's ``MP_NATIVE_ARCH_*``).
 ARCHITECTURES: tuple[str | None, ...] = (
@@ -28,29 +31,6 @@ ARCHITECTURES: tuple[str | None, ...] = (
     "rv64imc",
 )
 
-# Runs on the board. Emitters are found by compiling a decorated function: the decorator is
-# a compile-time error where the emitter is missing. Names start with _belay (reserved).
-_PROBE = """\
-def _belay_probe():
-    import sys
-    e = []
-    try:
-        import micropython
-        for n in ("native", "viper"):
-            try:
-                exec("@micropython.%s\\ndef f(a):\\n return a\\n" % n, {"micropython": micropython})
-                e.append(n)
-            except Exception:
-                pass
-    except ImportError:
-        pass
-    i = sys.implementation
-    v = tuple(i.version)
-    print(repr((i.name, v[:3], sys.platform, tuple(e), getattr(i, "_mpy", None))))
-_belay_probe()
-del _belay_probe
-"""
-
 
 @dataclass(frozen=True)
 class Implementation:
@@ -59,7 +39,8 @@ class Implementation:
     ``name`` is ``"micropython"`` or ``"circuitpython"``; ``platform`` is ``sys.platform``
     (``"rp2"``, ``"esp32"``, ``"linux"`` ...); ``emitters`` lists the usable code emitters
     (``"native"``, ``"viper"``). ``mpy_version`` and ``arch`` describe the ``.mpy`` files the
-    board loads (``None`` when it does not say).
+    board loads (``None`` when it does not say). ``threads``: the board can start threads
+    (``_thread.start_new_thread``).
     """
 
     name: str
@@ -68,12 +49,26 @@ class Implementation:
     emitters: tuple[str, ...] = ()
     mpy_version: int | None = None
     arch: str | None = None
+    threads: bool = False
 
     @classmethod
     def from_probe(cls, reply: str) -> Implementation:
         """Build from the probe's printed tuple; :class:`ProtocolError` if it is malformed."""
         try:
-            name, version, platform, emitters, mpy = ast.literal_eval(reply.strip())
+            value = ast.literal_eval(reply.strip())
+        except (ValueError, SyntaxError) as exc:
+            raise ProtocolError(
+                f"unexpected answer to the implementation probe: {reply!r}"
+            ) from exc
+        return cls.from_value(value)
+
+    @classmethod
+    def from_value(cls, value: object) -> Implementation:
+        """Build from the probe's tuple (threads, its last item, may be missing);
+        :class:`ProtocolError` if it is malformed."""
+        items = value if isinstance(value, (tuple, list)) else ()
+        try:
+            name, version, platform, emitters, mpy, *rest = items
             major, minor, patch = [*version, 0, 0, 0][:3]
             result = cls(
                 name=str(name),
@@ -82,10 +77,11 @@ class Implementation:
                 emitters=tuple(str(e) for e in emitters),
                 mpy_version=None if mpy is None else int(mpy) & 0xFF,
                 arch=None if mpy is None else _arch(int(mpy) >> 10),
+                threads=rest == [True],
             )
-        except (ValueError, SyntaxError, TypeError) as exc:
+        except (ValueError, TypeError) as exc:
             raise ProtocolError(
-                f"unexpected answer to the implementation probe: {reply!r}"
+                f"unexpected answer to the implementation probe: {value!r}"
             ) from exc
         return result
 
@@ -100,5 +96,11 @@ def probe(repl: RawRepl, *, timeout: float | None = 10.0) -> Implementation:
     >>> probe(repl)
     Implementation(name='micropython', version=(1, 24, 0), platform='rp2', ...)
     """
-    stdout = repl.exec_or_raise(_PROBE, timeout=timeout)
+    stdout = repl.exec_or_raise(probe_program("print(repr({}))"), timeout=timeout)
     return Implementation.from_probe(stdout.decode("utf-8", "replace"))
+
+
+def probe_program(report: str) -> str:
+    """Board code that probes and hands the answer to ``report`` (``"{}"`` marks where the
+    answer goes: ``"print(repr({}))"``, or a result frame ``"__belay_r({})"``)."""
+    return snippet("probe.py") + report.format("__belay_probe()") + "\ndel __belay_probe\n"

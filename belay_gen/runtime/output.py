@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Callable
 from typing import TextIO
 
 from belay_gen.errors import ResultNotLiteralError
 from belay_gen.runtime.codec import Frame, FrameParser
+
+
+class _CurrentStdout(io.TextIOBase):
+    """Whatever ``sys.stdout`` is at the time of the write (pytest's capsys swaps it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+#: The default ``stream_out`` of a Device: the host's ``sys.stdout`` at the time of the call.
+STDOUT: TextIO = _CurrentStdout()  # type: ignore[assignment]
 
 
 class LineRouter:

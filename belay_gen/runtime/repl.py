@@ -25,10 +25,9 @@ from belay_gen.errors import (
     ConnectionLost,
     DeviceTimeoutError,
     ProtocolError,
-    PyboardException,
     ResultNotLiteralError,
 )
-from belay_gen.runtime.tracebacks import last_line_and_type, make_exception
+from belay_gen.runtime.tracebacks import board_exception
 from belay_gen.runtime.transport.base import Transport
 
 BANNER = b"raw REPL; CTRL-B to exit\r\n>"
@@ -64,16 +63,6 @@ class _NoAnswer(Exception):
     def __init__(self, what: str) -> None:
         super().__init__(what)
         self.what = what
-
-
-def board_exception(error: str) -> PyboardException:
-    """Build a :class:`PyboardException` from a board traceback.
-
-    The type is read from the last line (``ValueError: bad`` → ``"ValueError"``), which is
-    also the message; the whole text is kept as ``board_traceback``.
-    """
-    last, exc_type = last_line_and_type(error)
-    return make_exception(last, last, exc_type, error)
 
 
 class RawRepl:
@@ -181,6 +170,21 @@ class RawRepl:
         self._in_raw = True
         self.defined.clear()
         return bytes(out).removeprefix(b"\r\n")
+
+    def run_main(self, timeout: float = 5.0) -> None:
+        """Soft-reset from the friendly prompt, so the board runs ``boot.py`` and ``main.py``.
+
+        A reset at the raw prompt (:meth:`soft_reset`) skips ``main.py``. Leaves the raw REPL,
+        waits up to ``timeout`` s for ``>>>``, sends Ctrl-D and returns at once: the board now
+        belongs to ``main.py``, so close the link afterwards.
+        """
+        self.transport.write(b"\r\x02")
+        self._in_raw = False
+        with contextlib.suppress(_NoAnswer):  # no prompt in time: reset all the same
+            self._read_until(b">>>", time.monotonic() + timeout)
+        self.transport.write(_EOT)
+        self._buf.clear()
+        self.defined.clear()
 
     # -- executing ---------------------------------------------------------------------------
 

@@ -1,8 +1,15 @@
-"""Board code that belay-gen sends, read from ``board/snippets`` and shrunk for the wire."""
+"""Board code that belay-gen sends, read from ``board/snippets`` and shrunk for the wire.
+
+A snippet defines functions (named ``__belay_*``); the host parametrizes it by calling them,
+never by formatting code. Each connection defines a snippet once: :func:`define_once` in a
+round trip of its own, or :func:`undefined` + :func:`mark_defined` in front of the first code
+that needs it, which costs no extra round trip.
+"""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from importlib import resources
 
 from belay_gen.runtime.repl import RawRepl
@@ -35,3 +42,14 @@ def define_once(repl: RawRepl, name: str) -> None:
     if name not in repl.defined:
         repl.exec_or_raise(snippet(name))
         repl.defined.add(name)
+
+
+def undefined(repl: RawRepl, names: Iterable[str]) -> str:
+    """The text of the snippets in ``names`` this connection has not defined, to send in front
+    of the code that calls them; :func:`mark_defined` once that code ran."""
+    return "".join(snippet(name) for name in names if name not in repl.defined)
+
+
+def mark_defined(repl: RawRepl, names: Iterable[str]) -> None:
+    """Remember that ``names`` are defined on the board (until its next soft reset)."""
+    repl.defined.update(names)

@@ -2,17 +2,19 @@
 
 An executor turns a host function into a :class:`BoardFunction`: the function is compiled
 for the board once (the compiler's pipeline), defined there, and each host call becomes one
-remote call. Used on a ``Device`` subclass, ``@Device.task`` only marks a method; the
-instance defines it when it connects.
+remote call. Used on a ``Device`` subclass, ``@Device.task`` makes the method a
+:class:`BoardMethod`; each instance defines it when it connects (:func:`bind_methods`).
+
+Executors need only what :class:`Board` describes, so this module knows no ``Device``.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from belay_gen.compiler.model import OPTIONS, reserved_name_reason
 from belay_gen.errors import (
@@ -22,11 +24,41 @@ from belay_gen.errors import (
 )
 from belay_gen.runtime.codec import require_literal
 from belay_gen.runtime.dynamic import CompiledForBoard, compile_for_board
+from belay_gen.runtime.implementation import Implementation
 
-if TYPE_CHECKING:
-    from belay_gen.runtime.device import Device
 
-MARK = "__belay_gen_executor__"
+class Board(Protocol):
+    """What an executor needs from a board (``Device`` is one)."""
+
+    @property
+    def port(self) -> str: ...
+
+    @property
+    def implementation(self) -> Implementation: ...
+
+    @property
+    def has_threads(self) -> bool: ...
+
+    def define(self, compiled: CompiledForBoard) -> None: ...
+
+    def call(
+        self, target: str, args: Sequence[tuple[str, object]], *, generator: bool = False
+    ) -> Any: ...
+
+    def spawn(self, target: str, args: Sequence[tuple[str, object]]) -> None: ...
+
+    def run_body(
+        self, compiled: CompiledForBoard, args: Sequence[tuple[str, object]], *, record: bool
+    ) -> Any: ...
+
+    def add_teardown(self, function: BoardFunction) -> None: ...
+
+
+class HasExecutors(Protocol):
+    """A board whose decorators are executors, one per kind (``Device``)."""
+
+    @property
+    def executors(self) -> Mapping[str, Executor]: ...
 
 
 def check_name(name: str) -> None:
@@ -85,6 +117,21 @@ def literal_arguments(
     return [("", value) for value in bound.args] + list(bound.kwargs.items())
 
 
+def named_arguments(
+    signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> list[tuple[str, object]]:
+    """``(name, value)`` for each argument given, ``**kwargs`` by their keys (``*args`` have
+    no name to bind): what a setup or teardown body finds as globals."""
+    pairs: list[tuple[str, object]] = []
+    for name, value in signature.bind(*args, **kwargs).arguments.items():
+        kind = signature.parameters[name].kind
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            pairs.extend(value.items())
+        elif kind is not inspect.Parameter.VAR_POSITIONAL:
+            pairs.append((name, value))
+    return pairs
+
+
 @dataclass
 class BoardFunction:
     """A host callable that runs its function on one or more boards.
@@ -96,7 +143,7 @@ class BoardFunction:
     func: Callable[..., Any]
     kind: str
     compiled: CompiledForBoard
-    devices: list[Device] = field(default_factory=list)
+    devices: list[Board] = field(default_factory=list)
     #: Return None instead of raising when the board raises (Belay's ``ignore_errors``).
     ignore_errors: bool = False
     #: setup/teardown only: record each run for replay after a reconnect.
@@ -108,10 +155,12 @@ class BoardFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         pairs = literal_arguments(self.func.__name__, self._signature, args, kwargs)
+        if self.kind in ("setup", "teardown"):  # the body sees its arguments as globals
+            pairs = named_arguments(self._signature, args, kwargs)
         results = [self._run_on(device, pairs) for device in self.devices]
         return results[0] if len(results) == 1 else results
 
-    def _run_on(self, device: Device, pairs: list[tuple[str, object]]) -> Any:
+    def _run_on(self, device: Board, pairs: list[tuple[str, object]]) -> Any:
         if not self.ignore_errors:
             return self._run_or_raise(device, pairs)
         try:
@@ -119,7 +168,7 @@ class BoardFunction:
         except PyboardException:
             return None
 
-    def _run_or_raise(self, device: Device, pairs: list[tuple[str, object]]) -> Any:
+    def _run_or_raise(self, device: Board, pairs: list[tuple[str, object]]) -> Any:
         name = self.compiled.name
         if self.kind == "thread":
             device.spawn(name, pairs)
@@ -139,10 +188,11 @@ class Executor:
     are reachable as ``device.task.NAME``.
     """
 
-    def __init__(self, device: Device, kind: str) -> None:
+    def __init__(self, device: Board, kind: str) -> None:
         self._device = device
         self._kind = kind
         self._registry: dict[str, BoardFunction] = {}
+        self._methods: dict[str, Any] = {}  # class-style methods, as defined on this board
 
     def __call__(self, f: Callable[..., Any] | None = None, **options: Any) -> Any:
         check_options(self._kind, options)
@@ -207,31 +257,88 @@ class Executor:
     def __iter__(self) -> Iterator[str]:
         return iter(self._registry)
 
+    def bind(self, method: BoardMethod) -> Any:
+        """Define a class-style method on this board; ``device.NAME`` returns the result."""
+        function = self.define(method.func, **method.settings)
+        self._methods[method.name] = function
+        return function
+
+    def method(self, name: str) -> Any:
+        """The class-style method ``name`` as this board defined it."""
+        try:
+            return self._methods[name]
+        except KeyError:
+            raise AttributeError(f"{name} is defined when the device connects") from None
+
 
 class ExecutorSlot:
     """Class attribute behind ``Device.task`` etc.
 
     On an instance it is that device's :class:`Executor`; on the class (``@Device.task``
-    inside a ``Device`` subclass) it marks the method so each instance defines it on connect.
+    inside a ``Device`` subclass) it makes the method a :class:`BoardMethod`.
     """
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.attribute = f"_executor_{name}"
-
-    def __get__(self, instance: Device | None, owner: type) -> Any:
+    def __get__(self, instance: HasExecutors | None, owner: type) -> Any:
         if instance is None:
             return functools.partial(mark, self.kind)
-        return instance.__dict__[self.attribute]
+        return instance.executors[self.kind]
+
+
+class BoardMethod:
+    """A method of a ``Device`` subclass marked ``@Device.task`` (or thread/setup/teardown).
+
+    Each instance defines it on its board when it connects (:func:`bind_methods`); read on an
+    instance it is what that instance defined, read on the class it is the plain function.
+    """
+
+    def __init__(self, func: Callable[..., Any], kind: str, options: dict[str, Any]) -> None:
+        self.func = func
+        self.kind = kind
+        self.name = func.__name__
+        self.autoinit = bool(options.get("autoinit", False))
+        #: The options for :meth:`Executor.define` (autoinit runs after every method is bound).
+        self.settings = {k: v for k, v in options.items() if k != "autoinit"}
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: HasExecutors | None, owner: type) -> Any:
+        if instance is None:
+            return self.func
+        return instance.executors[self.kind].method(self.name)
 
 
 def mark(kind: str, f: Callable[..., Any] | None = None, **options: Any) -> Any:
-    """``@Device.task`` on a method: remember the kind and options for connect time."""
+    """``@Device.task`` on a method: a :class:`BoardMethod` each instance defines on connect."""
     check_options(kind, options)
     if f is None:
         return functools.partial(mark, kind, **options)
     check_name(f.__name__)
-    setattr(f, MARK, (kind, options))
-    return staticmethod(f)
+    return BoardMethod(f, kind, options)
+
+
+def board_methods(cls: type) -> list[BoardMethod]:
+    """The board methods of ``cls`` and its bases, base classes' first, each name once (the
+    most derived class decides what a name is)."""
+    found: dict[str, BoardMethod] = {}
+    for klass in reversed(cls.__mro__):
+        for name, attribute in vars(klass).items():
+            if isinstance(attribute, BoardMethod):
+                found[name] = attribute
+            else:
+                found.pop(name, None)  # overridden by something that is not a board method
+    return list(found.values())
+
+
+def bind_methods(board: HasExecutors) -> None:
+    """Define ``board``'s class-style methods on it, then run the ``autoinit`` setups."""
+    autoinit = []
+    for method in board_methods(type(board)):
+        function = board.executors[method.kind].bind(method)
+        if method.autoinit and isinstance(function, BoardFunction):
+            autoinit.append(function)
+    for function in autoinit:
+        function()

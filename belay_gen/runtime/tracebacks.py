@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from belay_gen.errors import PyboardException
@@ -46,7 +47,7 @@ def exception_class(exc_type: str) -> type[PyboardException]:
     return _SUBCLASSES[exc_type]
 
 
-def last_line_and_type(error: str) -> tuple[str, str]:
+def _last_line_and_type(error: str) -> tuple[str, str]:
     """The last line of a board traceback and the exception type it names (or ``""``)."""
     lines = [line for line in error.replace("\r\n", "\n").split("\n") if line.strip()]
     last = lines[-1].strip() if lines else "unknown error"
@@ -54,10 +55,20 @@ def last_line_and_type(error: str) -> tuple[str, str]:
     return last, match.group(1) if match else ""
 
 
-def board_exception(error: str, spans: dict[str, SourceSpan]) -> PyboardException:
-    """Build the host exception for a board traceback, mapping task lines to host lines."""
+def board_exception(error: str, spans: Mapping[str, SourceSpan] | None = None) -> PyboardException:
+    """Build the host exception for a board traceback.
+
+    The type is read from the last line (``ValueError: bad`` -> a ``PyboardException`` that is
+    also a ``ValueError``), and the whole text is kept as ``board_traceback``. Without
+    ``spans`` (the raw REPL, which knows no tasks) the message is that last line. With them
+    (``Device``: function name -> where it lives on the host) the message adds the host file
+    and line of each task frame, then the board's traceback.
+    """
+    if spans is None:
+        last, exc_type = _last_line_and_type(error)
+        return _make_exception(last, last, exc_type, error)
     text = error.replace("\r\n", "\n").strip("\n")
-    last, exc_type = last_line_and_type(text)
+    last, exc_type = _last_line_and_type(text)
     where = []
     for entry in _ENTRY.finditer(text):
         span = spans.get(entry.group(3))
@@ -68,10 +79,10 @@ def board_exception(error: str, spans: dict[str, SourceSpan]) -> PyboardExceptio
     if where:
         message += "\nwhere it was raised on the host:\n" + "\n".join(where)
     message += "\nboard traceback:\n" + text
-    return make_exception(message, last, exc_type, text)
+    return _make_exception(message, last, exc_type, text)
 
 
-def make_exception(message: str, last: str, exc_type: str, text: str) -> PyboardException:
+def _make_exception(message: str, last: str, exc_type: str, text: str) -> PyboardException:
     """The exception for a board error whose last traceback line is ``last``: the class
     mirroring ``exc_type``, and ``errno`` set for an ``OSError: [Errno N] ...``."""
     exc = exception_class(exc_type)(message, exc_type, text)

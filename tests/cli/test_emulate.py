@@ -1,12 +1,14 @@
-"""`belay-gen emulate`: serves a board any client can open, refuses a file as its folder."""
+"""`belay-gen emulate`: serves a board any client can open; failures are one error line."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from belay_gen.cli import main
@@ -23,6 +25,42 @@ def test_a_file_is_not_a_board_folder(tmp_path: Path) -> None:
     assert "is a file; give a folder" in result.output
 
 
+def test_a_folder_that_cannot_be_made_is_one_error_line(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("x")
+    board = not_a_folder / "board"
+    result = CliRunner().invoke(main, ["emulate", str(board)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {board}: Not a directory\n"
+    assert result.stdout == ""
+
+
+def test_emulator_not_installed_is_one_error_line(tmp_path: Path) -> None:
+    # An installation without the [emulator] extra: sitecustomize hides the MicroPython unix
+    # port from this process only, so the real command runs into the real missing module.
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text("import sys\nsys.modules['micropython_unix'] = None\n")
+    env = os.environ.copy()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hide), env.get("PYTHONPATH")]))
+    env.pop("BELAY_GEN_FORBID_VM", None)  # tests/conftest.py's guard: no VM can start anyway
+    done = subprocess.run(
+        [sys.executable, "-m", "belay_gen.cli", "emulate", str(tmp_path / "board")],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "error: the virtual board needs the MicroPython unix port:"
+        " pip install 'belay-gen[emulator]'\n"
+    )
+    assert done.stdout == ""
+
+
+@pytest.mark.board
 def test_emulate_prints_its_port_and_serves_until_terminated(tmp_path: Path) -> None:
     require_board()
     server = subprocess.Popen(

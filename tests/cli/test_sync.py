@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from belay_gen.cli import main
-from belay_gen.cli import progress as cli_sync
-from belay_gen.cli.progress import SyncProgressBar, report_lines
+from belay_gen.cli import sync as cli_sync
+from belay_gen.cli.sync import SyncProgressBar, report_lines
 from belay_gen.emulator.relay import VirtualBoard
 from belay_gen.runtime.sync.folder import SyncReport
 
@@ -74,6 +74,16 @@ def test_sync_options_reach_the_engine(
     assert not (board_root / "app").exists()
     result = runner.invoke(main, ["sync", virtual_board.path, str(project), "--keep-all"])
     assert (board_root / "keep.txt").exists()
+
+
+@pytest.mark.board
+def test_mpy_cross_binary_reaches_the_engine(virtual_board: VirtualBoard, project: Path) -> None:
+    missing = project.parent / "no-mpy-cross"
+    args = ["sync", virtual_board.path, str(project), "--mpy-cross-binary", str(missing)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and "cannot run mpy-cross" in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_sync_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Every case folder in tests/inputs: snapshots of what compiles, exact errors for what not."""
+"""Every case folder of tests/compiler/inputs: snapshots of what compiles, exact errors else."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ from pathlib import Path
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from belay_gen.build import build, load_config
+from belay_gen.build import build
 from belay_gen.errors import BelayError
-from tests.support.compiler_cases import INPUTS, case_names, compile_case, manifest
+from belay_gen.project import load_config
+from tests.support.compiler_cases import (
+    INPUTS,
+    SNAPSHOT_VERSION,
+    case_names,
+    compile_case,
+    manifest,
+)
 
 
 @pytest.mark.parametrize("case", case_names(errors=False))
@@ -57,7 +64,7 @@ def test_example_build_matches_snapshots(
     """What `belay-gen build` writes for each example project, file by file."""
     project = tmp_path / example
     shutil.copytree(EXAMPLES / example, project, ignore=shutil.ignore_patterns("build"))
-    report = build(load_config(project))
+    report = build(load_config(project), version=SNAPSHOT_VERSION)
     assert report.written
     for path in sorted(report.written):
         if path.endswith(".py") or path.endswith(".json"):

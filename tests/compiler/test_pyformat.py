@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from belay_gen.compiler import pyformat
+from belay_gen.compiler.emit import pyformat
 
 VALUES: list[object] = [
     set(),

@@ -8,8 +8,6 @@ import pytest
 
 from belay_gen.emulator.relay import VirtualBoard
 
-pytestmark = pytest.mark.board
-
 belay = pytest.importorskip("belay")
 
 

@@ -7,17 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from belay_gen.emulator.relay import VirtualBoard
-from tests.support.requirements import require_board
-
-pytestmark = pytest.mark.board
 
 
 def mpremote(board: VirtualBoard, *args: str, timeout: float = 60) -> str:
     """Run mpremote against the board and return its stdout (fails on a non-zero exit)."""
-    require_board()
     done = subprocess.run(
         [sys.executable, "-m", "mpremote", "connect", board.path, *args],
         capture_output=True,

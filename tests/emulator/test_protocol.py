@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import struct
 import threading
 import time
@@ -15,8 +13,6 @@ import pytest
 from belay_gen.emulator.relay import VirtualBoard
 from belay_gen.runtime.transport.serial import SerialTransport
 from tests.support.requirements import require_board
-
-pytestmark = pytest.mark.board
 
 RAW_PROMPT = b"raw REPL; CTRL-B to exit\r\n>"
 
@@ -192,9 +188,7 @@ def test_a_crashed_vm_is_restarted_as_a_reset(
     console: Console, virtual_board: VirtualBoard
 ) -> None:
     console.raw()
-    vm = virtual_board._vm
-    assert vm is not None
-    os.kill(vm.pid, signal.SIGKILL)
+    virtual_board.kill_vm()
     assert b"soft reboot" in console.until(RAW_PROMPT)
     assert virtual_board.resets == 1
     assert console.exec_raw(b"print('back')") == (b"back\n", b"")
@@ -250,13 +244,13 @@ def test_machine_stub_reports_pins(console: Console, virtual_board: VirtualBoard
 
 
 def test_a_folder_that_is_a_file_is_refused(tmp_path: Path) -> None:
-    require_board()
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
     with pytest.raises(NotADirectoryError, match="is a file"):
         VirtualBoard(not_a_folder)
 
 
+@pytest.mark.board  # starts its own board, at a baud rate
 def test_baud_throttles_the_link(board_root: Path) -> None:
     require_board()
     with VirtualBoard(board_root, baud=9600) as board:  # 960 bytes/s each way
@@ -281,10 +275,8 @@ def test_a_hung_vm_is_restarted_when_ctrl_c_goes_unanswered(
     with SerialTransport(virtual_board.path) as link:
         repl = RawRepl(link)
         repl.enter()
-        vm = virtual_board._vm
-        assert vm is not None
         # The VM freezes while running code: it takes no Ctrl-C, no input, nothing.
-        freeze = threading.Timer(0.2, os.kill, (vm.pid, signal.SIGSTOP))
+        freeze = threading.Timer(0.2, virtual_board.freeze_vm)
         freeze.start()
         with pytest.raises(DeviceTimeoutError, match="back at the raw REPL"):
             repl.exec("while True:\n pass", timeout=0.5)

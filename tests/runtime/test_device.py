@@ -329,7 +329,7 @@ def test_reconnect_replays_history_after_the_board_restarts(tmp_path: Path) -> N
             return greeting + " " + name  # type: ignore[name-defined]  # noqa: F821
 
         assert greet("a") == "hello a"
-        dev._transport._server.kill()  # type: ignore[attr-defined]  # the board dies
+        dev.transport.close()  # the link drops (as when the board dies)
         assert greet("b") == "hello b"  # reconnected to a new board, history replayed
     finally:
         dev.close()
@@ -338,7 +338,7 @@ def test_reconnect_replays_history_after_the_board_restarts(tmp_path: Path) -> N
 def test_reconnect_gives_up_with_connection_lost(tmp_path: Path) -> None:
     require_board()
     dev = belay.Device("virtual:", reconnect_delay=0.01)
-    dev._transport._server.kill()  # type: ignore[attr-defined]
+    dev.transport.close()
     dev.port = str(tmp_path / "no-such-port")
     with pytest.raises(belay.ConnectionLost, match="after 2 attempt"):
         dev.reconnect(attempts=2)
@@ -399,7 +399,7 @@ def test_a_call_retried_after_reconnect_keeps_the_device_timeout(tmp_path: Path)
             while True:
                 pass
 
-        dev._transport._server.kill()  # type: ignore[attr-defined]  # the board dies
+        dev.transport.close()  # the link drops (as when the board dies)
         with pytest.raises(belay.DeviceTimeoutError):
             forever()  # reconnects, replays, runs again: still limited to 1 s
         assert dev("1 + 1") == 2

@@ -24,7 +24,8 @@ from belay_gen.errors import (
     ResultNotLiteralError,
 )
 from belay_gen.runtime.implementation import Implementation, probe
-from belay_gen.runtime.repl import BANNER, RawRepl, board_exception
+from belay_gen.runtime.repl import BANNER, RawRepl
+from belay_gen.runtime.tracebacks import board_exception
 from belay_gen.runtime.transport.serial import SerialTransport
 from tests.support.scripted_transport import ScriptedBoard, ScriptedTransport
 
@@ -192,6 +193,24 @@ def test_soft_reset_returns_boot_output(virtual_board: VirtualBoard, board_root:
         assert repl.soft_reset(output_callback=streamed.append) == b"booted\r\n"
         assert b"".join(streamed) == b"booted\r\n"
         assert repl.eval("'leftover' in globals()") is False
+
+
+@pytest.mark.board
+def test_run_main_resets_from_the_friendly_prompt(
+    virtual_board: VirtualBoard, board_root: Path
+) -> None:
+    (board_root / "main.py").write_text("open('/ran.txt', 'w').write('main ran')\n")
+    with SerialTransport(virtual_board.path) as transport:
+        repl = RawRepl(transport)
+        repl.enter()
+        repl.soft_reset()  # a raw-REPL reset skips main.py
+        assert not (board_root / "ran.txt").exists()
+        repl.run_main()
+        deadline = time.monotonic() + 10
+        while not (board_root / "ran.txt").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert (board_root / "ran.txt").read_text() == "main ran"
+        assert not repl.in_raw
 
 
 def test_silent_port_times_out_naming_the_port() -> None:

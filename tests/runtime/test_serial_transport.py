@@ -94,7 +94,7 @@ def test_writing_a_closed_transport_is_connection_lost(
 ) -> None:
     _, path = pty_pair
     link = SerialTransport(path)
-    fd = link._fd
+    fd = link.fileno()
     link.close()
     # The closed descriptor's number is free for the next file this process opens.
     other = os.open(tmp_path / "unrelated", os.O_WRONLY | os.O_CREAT)

@@ -21,7 +21,7 @@ from belay_gen.errors import (
 )
 from belay_gen.runtime.repl import RawRepl
 from belay_gen.runtime.sync import sync_folder
-from belay_gen.runtime.sync.wire import TEMP_SUFFIX
+from belay_gen.runtime.sync.operations import TEMP_SUFFIX
 from belay_gen.runtime.transport.serial import SerialTransport
 
 pytestmark = pytest.mark.board

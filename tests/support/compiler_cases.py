@@ -1,4 +1,4 @@
-"""The compiler case folders under ``tests/inputs`` (see ``tests/inputs/STYLE.md``)."""
+"""The compiler case folders under ``tests/compiler/inputs`` (see its ``STYLE.md``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from belay_gen.compiler.model import Module
 from belay_gen.compiler.scan import scan_module
 
 INPUTS = Path(__file__).resolve().parent.parent / "compiler" / "inputs"
+SNAPSHOT_VERSION = "0.0.0"
+"""The compiler version snapshot tests pass in, so a release changes no snapshot."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ def compile_case(case: str) -> list[Built]:
 
 
 def manifest(case: str, built: list[Built]) -> str:
+    """The case's ``manifest.json``, recording :data:`SNAPSHOT_VERSION`."""
     return emit.manifest(
         [
             emit.ManifestEntry(
@@ -54,5 +57,6 @@ def manifest(case: str, built: list[Built]) -> str:
                 f"host/{b.module.name}.py",
             )
             for b in built
-        ]
+        ],
+        version=SNAPSHOT_VERSION,
     )

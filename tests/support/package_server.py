@@ -45,6 +45,10 @@ class PackageServer:
             "BELAY_GEN_INDEX": f"{self.url}/index",
         }
 
+    def start(self) -> None:
+        """Start answering requests (in a daemon thread)."""
+        self._thread.start()
+
     def write(self, relative: str, text: str) -> None:
         """Change (or add) a served file."""
         path = self.root / relative
@@ -116,7 +120,7 @@ def package_server(tmp: Path) -> Iterator[PackageServer]:
     root = tmp / "served"
     shutil.copytree(FIXTURES, root)
     server = PackageServer(root)
-    server._thread.start()
+    server.start()
     try:
         yield server
     finally:

@@ -19,6 +19,8 @@ import sys
 import threading
 import tty
 
+from belay_gen.emulator.vm import FORBID_VM_ENV
+
 
 def find_micropython() -> str | None:
     """The ``micropython`` executable next to this Python, else on PATH."""
@@ -30,6 +32,9 @@ class UnixPortPty:
     """``micropython -i`` reachable at ``self.path``; use as a context manager."""
 
     def __init__(self, binary: str) -> None:
+        forbidden = os.environ.get(FORBID_VM_ENV)  # the guard BoardVM has, for this VM too
+        if forbidden:
+            raise RuntimeError(f"a MicroPython REPL may not start here: {forbidden}")
         self._vm_master, vm_slave = pty.openpty()
         tty.setraw(vm_slave)
         self._master, self._slave = pty.openpty()

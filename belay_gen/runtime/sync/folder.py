@@ -25,13 +25,8 @@ from belay_gen.runtime.implementation import probe
 from belay_gen.runtime.repl import RawRepl
 from belay_gen.runtime.snippets import snippet
 from belay_gen.runtime.sync.hashes import HEX_DIGITS
-from belay_gen.runtime.sync.local import (
-    MpyCross,
-    Preparer,
-    TransformCache,
-    discover,
-    resolve_ignore,
-)
+from belay_gen.runtime.sync.local import BoardMpyCross, Preparer, TransformCache, local_tree
+from belay_gen.runtime.sync.operations import DEFAULT_BATCH, Batch, Content, content_bytes
 from belay_gen.runtime.sync.plan import (
     Plan,
     RemoteTree,
@@ -41,13 +36,7 @@ from belay_gen.runtime.sync.plan import (
     parse_listing,
     resolve_keep,
 )
-from belay_gen.runtime.sync.wire import (
-    DEFAULT_BATCH,
-    Batch,
-    Content,
-    resolve,
-    send_operations,
-)
+from belay_gen.runtime.sync.wire import send_operations
 
 __all__ = [
     "SyncReport",
@@ -116,14 +105,14 @@ def sync_folder(
     """
     folder = Path(folder)
     dst = normalize_dst(dst)
-    tree = discover(folder, resolve_ignore(ignore))
+    tree = local_tree(folder, ignore)
     keep_all, kept = resolve_keep(keep, dst, tree.single_file)
     if not 64 <= batch_size <= 0xFFFF:
         raise SyncInputError(f"batch_size must be 64..65535 bytes, not {batch_size}")
     mpy = None
     if mpy_cross_binary is not None:
         impl = probe(repl)
-        mpy = MpyCross(mpy_cross_binary, mpy_version=impl.mpy_version, arch=impl.arch)
+        mpy = BoardMpyCross.check(mpy_cross_binary, mpy_version=impl.mpy_version, arch=impl.arch)
     # Minifying runs in a worker thread while the board lists its files and while earlier
     # files are on the wire; the link waits only for files it has not got to yet.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="belay-gen-sync")
@@ -166,7 +155,7 @@ def _apply(
     )
     if dry_run or plan.empty:
         _progress(progress_update, description="Up to date" if plan.empty else "Dry run")
-        return replace(report, bytes_sent=sum(len(resolve(c)) for _, c in plan.uploads))
+        return replace(report, bytes_sent=sum(len(content_bytes(c)) for _, c in plan.uploads))
     _progress(progress_update, description="Pushing...", total=len(plan.uploads), completed=0)
 
     def on_batch(batch: Batch) -> None:
@@ -175,7 +164,7 @@ def _apply(
 
     wire = send_operations(repl, plan.operations(), batch_size=batch_size, on_batch=on_batch)
     _progress(progress_update, description="Synced")
-    sent = sum(len(resolve(content)) for _, content in plan.uploads)
+    sent = sum(len(content_bytes(content)) for _, content in plan.uploads)
     return replace(report, bytes_sent=sent, wire_bytes=wire)
 
 

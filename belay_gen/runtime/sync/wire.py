@@ -1,12 +1,8 @@
-"""The binary file channel of ``sync``: file operations streamed to a receiver on the board.
+"""The binary file channel of ``sync``: operations streamed to a receiver on the board (I/O only).
 
 The receiver (``board/snippets/sync_receiver.py``) runs as one raw-REPL exec with Ctrl-C
-disabled and reads length-prefixed batches from ``sys.stdin.buffer``::
-
-    batch = 0xB5, u16 length L (little-endian), L bytes of frames, 0x5B
-    frame = op byte, u16 payload length, payload
-    ops   = d mkdir PATH | o open PATH (as PATH.belay-tmp) | w write DATA
-            | c close + rename to PATH | x remove file PATH | r remove folder PATH | z end
+disabled and reads the batches of :mod:`belay_gen.runtime.sync.operations` from
+``sys.stdin.buffer``.
 
 It answers ``R<size>\\n`` once (the largest batch it accepts), then ``A`` after each batch or
 ``E(errno, path, repr(error))\\n`` when it stopped. The host sends the next batch only after
@@ -23,12 +19,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import os
-import struct
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Union
+from collections.abc import Callable, Iterable, Mapping
 
 from belay_gen.errors import (
     BelayError,
@@ -39,121 +31,22 @@ from belay_gen.errors import (
     PyboardException,
     SyncTransferError,
 )
-from belay_gen.runtime.repl import RawRepl, board_exception
+from belay_gen.runtime.repl import RawRepl
 from belay_gen.runtime.snippets import define_once
+from belay_gen.runtime.sync.operations import (
+    DEFAULT_BATCH,
+    HEADER,
+    Batch,
+    Operation,
+    batches,
+    write_operations,
+)
+from belay_gen.runtime.tracebacks import board_exception
 from belay_gen.runtime.transport.base import Transport
 
-MAGIC = 0xB5
-TRAILER = 0x5B
-TEMP_SUFFIX = ".belay-tmp"
-DEFAULT_BATCH = 8192
-_HEADER = 3  # op byte + u16 length, also the batch header size
 _SLOWEST_RATE = 960.0  # bytes/s of a 9600-baud link: how long a batch may take to arrive
 _EROFS = 30
 _ENOSPC = 28
-
-OP_MKDIR = b"d"
-OP_OPEN = b"o"
-OP_WRITE = b"w"
-OP_CLOSE = b"c"
-OP_REMOVE = b"x"
-OP_RMDIR = b"r"
-OP_END = b"z"
-
-
-#: File content, or its future while it is still being minified or compiled.
-Content = Union[bytes, "Future[bytes]"]
-
-
-def resolve(content: Content) -> bytes:
-    """The bytes of ``content``, waiting for them if they are still being made."""
-    return content if isinstance(content, bytes) else content.result()
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One change on the board: ``kind`` is an ``OP_*`` code; ``data`` only for uploads."""
-
-    kind: bytes
-    path: str
-    data: Content = b""
-
-
-@dataclass(frozen=True)
-class Batch:
-    """One batch: its bytes, the file-content bytes it carries, the files it touches, and
-    ``progress``, the uploads it completes (0.5 for half a file)."""
-
-    data: bytes
-    payload: int
-    paths: tuple[str, ...]
-    progress: float = 0.0
-
-
-def _frame(kind: bytes, payload: bytes | memoryview) -> bytes:
-    return kind + struct.pack("<H", len(payload)) + bytes(payload)
-
-
-def batches(operations: Iterable[Operation], size: int) -> Iterator[Batch]:
-    """Pack ``operations`` (ending with ``OP_END``) into batches of at most ``size`` bytes.
-
-    >>> [b.data for b in batches([Operation(OP_MKDIR, "/a")], 64)]
-    [b'\\xb5\\x08\\x00d\\x02\\x00/az\\x00\\x00[']
-    """
-    if size < 64:
-        raise ValueError(f"batch size {size} is too small; the board must take 64 bytes or more")
-    parts: list[bytes] = []
-    used = 0
-    payload = 0
-    progress = 0.0
-    paths: list[str] = []
-
-    def flush() -> Batch:
-        nonlocal used, payload, progress
-        body = b"".join(parts)
-        framed = bytes([MAGIC]) + struct.pack("<H", len(body)) + body + bytes([TRAILER])
-        batch = Batch(framed, payload, tuple(paths), progress)
-        parts.clear()
-        paths.clear()
-        used = payload = 0
-        progress = 0.0
-        return batch
-
-    def add(frame: bytes) -> Iterator[Batch]:
-        nonlocal used
-        if used + len(frame) > size:
-            yield flush()
-        parts.append(frame)
-        used += len(frame)
-
-    for op in operations:
-        name = op.path.encode("utf-8")
-        if len(name) + _HEADER > size:
-            raise ValueError(f"path {op.path!r} is too long for a {size}-byte batch")
-        if op.kind != OP_WRITE:
-            yield from add(_frame(op.kind, name if op.kind != OP_END else b""))
-            if op.kind != OP_END:
-                paths.append(op.path)
-            continue
-        data = resolve(op.data)
-        yield from add(_frame(OP_OPEN, name))
-        paths.append(op.path)
-        view = memoryview(data)
-        while view:
-            room = size - used - _HEADER
-            if room < 1:
-                yield flush()
-                paths.append(op.path)
-                continue
-            chunk, view = view[:room], view[room:]
-            yield from add(_frame(OP_WRITE, chunk))
-            payload += len(chunk)
-            progress += len(chunk) / len(data)
-        yield from add(_frame(OP_CLOSE, b""))
-        if not data:
-            progress += 1.0
-    if parts:
-        yield flush()
 
 
 class _Reader:
@@ -249,11 +142,7 @@ def send_operations(
 def write_files(repl: RawRepl, files: Mapping[str, bytes]) -> int:
     """Write ``files`` (absolute board path -> content) through the receiver, making their
     folders first; each file is written to a temp name and renamed. Returns the bytes sent."""
-    folders = sorted({path.rsplit("/", 1)[0] for path in files if path.rsplit("/", 1)[0]})
-    operations = [Operation(OP_MKDIR, folder) for folder in folders]
-    operations += [Operation(OP_WRITE, path, data) for path, data in files.items()]
-    operations.append(Operation(OP_END, ""))
-    return send_operations(repl, operations)
+    return send_operations(repl, write_operations(files.items()))
 
 
 def _finish(reader: _Reader, step: float) -> None:
@@ -312,7 +201,7 @@ def _abort(repl: RawRepl, size: int) -> None:
 def _flood(repl: RawRepl, size: int) -> None:
     """Send more zero bytes than the receiver can still be waiting for: it stops at once."""
     with contextlib.suppress(BelayError, OSError):
-        repl.transport.write(bytes(size + 2 * _HEADER))
+        repl.transport.write(bytes(size + 2 * HEADER))
 
 
 def _stopped_answering(repl: RawRepl, size: int, current: str, what: str) -> BelayError:

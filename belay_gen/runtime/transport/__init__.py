@@ -7,7 +7,7 @@ import os
 from belay_gen.errors import ConnectionFailed
 from belay_gen.runtime.transport.base import Transport
 
-__all__ = ["Transport", "open_transport"]
+__all__ = ["PASSWORD_ENV", "VIRTUAL_PREFIX", "Transport", "open_transport"]
 
 #: Port strings that start the virtual board instead of opening a device.
 VIRTUAL_PREFIX = "virtual:"
@@ -28,8 +28,7 @@ def open_transport(port: str, password: str | None = None) -> Transport:
             password = os.environ.get(PASSWORD_ENV)
         if password is None:
             raise ConnectionFailed(
-                f"{port}: WebREPL needs a password: Device(port, password=...) or"
-                " BELAY_GEN_PASSWORD"
+                f"{port}: WebREPL needs a password: Device(port, password=...) or {PASSWORD_ENV}"
             )
         from belay_gen.runtime.transport.webrepl import WebReplTransport
 

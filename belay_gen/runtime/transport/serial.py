@@ -56,6 +56,10 @@ class SerialTransport(Transport):
         self._fd: int = self._serial.fileno()
         self._closed = False
 
+    def fileno(self) -> int:
+        """The port's file descriptor (for ``select``); it stays reserved until ``close``."""
+        return self._fd
+
     def write(self, data: bytes) -> None:
         if self._closed:  # the descriptor's number may already belong to another file
             raise ConnectionLost(f"the connection to {self.description} is closed")

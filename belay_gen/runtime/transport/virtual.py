@@ -18,9 +18,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 from belay_gen.errors import ConnectionFailed
+from belay_gen.runtime.transport import VIRTUAL_PREFIX as PREFIX
 from belay_gen.runtime.transport.serial import SerialTransport
 
-PREFIX = "virtual:"
 BOOT_TIMEOUT_S = 30.0
 
 

@@ -1,18 +1,87 @@
-"""Presentation for ``belay-gen sync``: a progress bar and the lines that say what changed."""
+"""``belay-gen sync``: mirror a folder onto a board, with a progress bar and a line per change."""
 
 from __future__ import annotations
 
 import sys
 import time
 from contextlib import AbstractContextManager
-from typing import Any, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from belay_gen.runtime.sync.folder import SyncReport
+from belay_gen.cli.board import connect
+from belay_gen.cli.options import (
+    MPY_CROSS_BINARY_OPTION,
+    NO_MINIFY_OPTION,
+    PASSWORD_OPTION,
+    PORT_HELP,
+)
+
+if TYPE_CHECKING:
+    from belay_gen.runtime.sync.folder import SyncReport
 
 #: A transfer shorter than this shows no bar.
 BAR_AFTER_S = 0.5
+
+
+@click.command("sync", epilog=PORT_HELP)
+@click.argument("port")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--dst", default="/", show_default=True, help="Board folder to mirror into.")
+@click.option("--keep", multiple=True, help="Board path (relative to --dst) never deleted.")
+@click.option("--keep-all", is_flag=True, help="Delete nothing on the board.")
+@click.option("--keep-none", is_flag=True, help="Delete every unsynced file, boot.py too.")
+@click.option("--ignore", multiple=True, help="Git-wildmatch pattern of files not to sync.")
+@NO_MINIFY_OPTION
+@MPY_CROSS_BINARY_OPTION
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@PASSWORD_OPTION
+def sync_command(
+    port: str,
+    folder: Path,
+    dst: str,
+    keep: tuple[str, ...],
+    keep_all: bool,
+    keep_none: bool,
+    ignore: tuple[str, ...],
+    no_minify: bool,
+    mpy_cross_binary: Path | None,
+    dry_run: bool,
+    password: str | None,
+) -> None:
+    """Mirror FOLDER (or one file) onto the board at PORT: send changed files, delete the rest.
+
+    Without --keep, boot.py, webrepl_cfg.py and lib/ are kept when --dst is /.
+    """
+    from belay_gen.errors import BelayError
+    from belay_gen.runtime.sync.folder import sync_folder
+
+    if keep_all and keep_none:
+        raise click.UsageError("--keep-all and --keep-none contradict each other; pick one")
+    if not folder.exists():  # before the port is opened
+        raise BelayError(f"cannot sync {folder}: it does not exist")
+    keep_arg: bool | list[str] | None = list(keep) or None
+    if keep_all or keep_none:
+        keep_arg = keep_all
+    bar = SyncProgressBar()
+    try:
+        with connect(port, password) as repl:
+            report = sync_folder(
+                repl,
+                folder,
+                dst=dst,
+                keep=keep_arg,
+                ignore=list(ignore) or None,
+                minify=not no_minify,
+                mpy_cross_binary=mpy_cross_binary,
+                progress_update=bar,
+                dry_run=dry_run,
+            )
+    finally:
+        bar.close()
+    for line in report_lines(report):
+        click.echo(line)
 
 
 class SyncProgressBar:

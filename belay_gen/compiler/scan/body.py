@@ -1,37 +1,22 @@
-"""Small questions about libcst nodes: is it a literal, does it yield, what does it bind."""
+"""What does a function's body do? Does it yield, return a value, which names does it bind,
+which scopes nest in it, which lines sit inside a multi-line string?"""
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import CodeRange, Scope
 
-from belay_gen.compiler.model import Parameter
-
-NOT_LITERAL = object()
-"""What :func:`literal_value` returns for an expression that is not a literal."""
-
-_ITERATOR_TYPES = frozenset({"Iterator", "Iterable", "Generator"})
-
-
-def literal_value(node: cst.BaseExpression, code: Callable[[cst.CSTNode], str]) -> object:
-    """The value of a literal expression (``ast.literal_eval`` rules), else NOT_LITERAL."""
-    if isinstance(node, (cst.FormattedString, cst.ConcatenatedString)) and _has_fstring(node):
-        return NOT_LITERAL
-    try:
-        return ast.literal_eval(code(node).strip())
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return NOT_LITERAL
-
-
-def _has_fstring(node: cst.BaseExpression) -> bool:
-    if isinstance(node, cst.FormattedString):
-        return True
-    if isinstance(node, cst.ConcatenatedString):
-        return _has_fstring(node.left) or _has_fstring(node.right)
-    return False
+_ITERATOR_NAMES = ("Iterator", "Iterable", "Generator")
+# Iterator[T], typing.Iterator[T], collections.abc.Generator[T, None, None]...
+_ITERATOR = m.Subscript(
+    value=m.OneOf(
+        *(m.Name(name) for name in _ITERATOR_NAMES),
+        *(m.Attribute(attr=m.Name(name)) for name in _ITERATOR_NAMES),
+    )
+)
 
 
 class _OwnBody(cst.CSTVisitor):
@@ -80,18 +65,22 @@ def returns_value(node: cst.FunctionDef) -> bool:
     return _own_body(node).returns_value
 
 
-def yield_type(annotation: cst.BaseExpression, code: Callable[[cst.CSTNode], str]) -> str | None:
-    """``T`` from ``Iterator[T]``, ``Iterable[T]`` or ``Generator[T, ...]`` (any prefix)."""
-    if not isinstance(annotation, cst.Subscript):
+def yield_node(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``T`` of an ``Iterator[T]``, ``Iterable[T]`` or ``Generator[T, ...]`` annotation (any
+    prefix, e.g. ``typing.Iterator[T]``), else ``None``."""
+    if not m.matches(annotation, _ITERATOR):
         return None
-    value = annotation.value
-    last = value.attr.value if isinstance(value, cst.Attribute) else None
-    if isinstance(value, cst.Name):
-        last = value.value
-    if last not in _ITERATOR_TYPES or not annotation.slice:
+    assert isinstance(annotation, cst.Subscript)
+    if not annotation.slice:
         return None
     first = annotation.slice[0].slice
-    return code(first.value) if isinstance(first, cst.Index) else None
+    return first.value if isinstance(first, cst.Index) else None
+
+
+def yield_type(annotation: cst.BaseExpression, code: Callable[[cst.CSTNode], str]) -> str | None:
+    """The source text of :func:`yield_node`'s ``T``, else ``None``."""
+    found = yield_node(annotation)
+    return None if found is None else code(found)
 
 
 class _Strings(cst.CSTVisitor):
@@ -141,26 +130,3 @@ def scopes_within(scope: Scope, all_scopes: Iterable[Scope | None]) -> list[Scop
             parent = probe.parent
             probe = None if parent is probe else parent
     return found
-
-
-def signature_line(name: str, params: Sequence[Parameter]) -> str:
-    """``def name(a,b=1,*c,d,**e):`` from the IR, defaults as canonical literals."""
-    parts: list[str] = []
-    for index, param in enumerate(params):
-        after_star = any(p.kind == "var_positional" for p in params[:index])
-        if param.kind == "keyword_only" and not after_star and "*" not in parts:
-            parts.append("*")
-        text = param.name
-        if param.kind == "var_positional":
-            text = "*" + text
-        elif param.kind == "var_keyword":
-            text = "**" + text
-        if param.default is not None:
-            text += "=" + repr(ast.literal_eval(param.default.strip()))
-        parts.append(text)
-        is_last_posonly = param.kind == "positional_only" and (
-            index + 1 == len(params) or params[index + 1].kind != "positional_only"
-        )
-        if is_last_posonly:
-            parts.append("/")
-    return f"def {name}({','.join(parts)}):"

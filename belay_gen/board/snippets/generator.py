@@ -1,0 +1,5 @@
+# Runs on the board: a generator task's values, one Y frame each as it is produced (see
+# frames.py). The host sends `__belay_g(task(args))` per call.
+def __belay_g(g):
+    for v in g:
+        __belay_y(v)
