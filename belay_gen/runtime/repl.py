@@ -29,6 +29,7 @@ from belay_gen.errors import (
 )
 from belay_gen.runtime.tracebacks import board_exception
 from belay_gen.runtime.transport.base import Transport
+from belay_gen.runtime.transport.reader import NoAnswer, Reader
 
 BANNER = b"raw REPL; CTRL-B to exit\r\n>"
 #: What an old board that ignores the raw-paste request prints after its leading ``ra``.
@@ -57,14 +58,6 @@ class ExecResult:
         return not self.error
 
 
-class _NoAnswer(Exception):
-    """Internal: the board was silent past a deadline while we waited for ``what``."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-
-
 class RawRepl:
     """Speak the raw REPL to a board over ``transport``.
 
@@ -75,7 +68,9 @@ class RawRepl:
     def __init__(self, transport: Transport, *, answer_timeout: float = 5.0) -> None:
         self.transport = transport
         self.answer_timeout = answer_timeout
-        self._buf = bytearray()  # bytes read past the end of the last frame
+        #: Buffered reads from the link with deadlines (bytes past one answer stay for the
+        #: next); the sync receiver's protocol reads through it too.
+        self.reader = Reader(transport)
         self._in_raw = False
         self._raw_paste: bool | None = None  # unknown until the first exec asks the board
         #: Names of helper snippets defined on the board since the last soft reset.
@@ -108,13 +103,13 @@ class RawRepl:
             # The banner ends whatever an interrupted program still prints, so the first try
             # only drops what has already arrived; retries wait for the link to go quiet.
             quiet = _QUIET if attempt else 0.0
-            self._discard_input(quiet, min(deadline, time.monotonic() + 0.5))
+            self.reader.discard(quiet, min(deadline, time.monotonic() + 0.5))
             self.transport.write(b"\r\x01")
             try:
                 wait = _ATTEMPTS[min(attempt, len(_ATTEMPTS) - 1)]
                 self._read_until(BANNER, min(deadline, time.monotonic() + wait))
                 break
-            except _NoAnswer:
+            except NoAnswer:
                 if time.monotonic() >= deadline:
                     port = self.transport.description
                     raise DeviceTimeoutError(
@@ -125,14 +120,14 @@ class RawRepl:
         if attempt:
             # Earlier attempts may still deliver their banners; do not let them leak into
             # the next frame.
-            self._discard_input(0.1, time.monotonic() + 0.5)
+            self.reader.discard(0.1, time.monotonic() + 0.5)
         self._in_raw = True
 
     def exit_raw(self) -> None:
         """Leave the raw REPL for the friendly ``>>>`` prompt (Ctrl-B)."""
         self.transport.write(b"\x02")
         self._in_raw = False
-        self._buf.clear()
+        self.reader.buffer.clear()
 
     def soft_reset(
         self, *, timeout: float = 10.0, output_callback: StdoutCallback | None = None
@@ -152,13 +147,13 @@ class RawRepl:
             self._expect(b"OK", self._step(deadline))
             # Up to the "soft reboot" line, or straight to the banner if the board (or its
             # translation) prints none.
-            while BANNER not in self._buf:
-                reboot = self._buf.find(b"soft reboot")
-                end = self._buf.find(b"\n", reboot) if reboot >= 0 else -1
+            while BANNER not in self.reader.buffer:
+                reboot = self.reader.buffer.find(b"soft reboot")
+                end = self.reader.buffer.find(b"\n", reboot) if reboot >= 0 else -1
                 if end >= 0:
-                    del self._buf[: end + 1]
+                    del self.reader.buffer[: end + 1]
                     break
-                self._fill(deadline, "the board's soft reboot")
+                self.reader.fill(deadline, "the board's soft reboot")
             out = bytearray()
 
             def sink(chunk: bytes) -> None:
@@ -180,10 +175,10 @@ class RawRepl:
         """
         self.transport.write(b"\r\x02")
         self._in_raw = False
-        with contextlib.suppress(_NoAnswer):  # no prompt in time: reset all the same
+        with contextlib.suppress(NoAnswer):  # no prompt in time: reset all the same
             self._read_until(b">>>", time.monotonic() + timeout)
         self.transport.write(_EOT)
-        self._buf.clear()
+        self.reader.buffer.clear()
         self.defined.clear()
 
     # -- executing ---------------------------------------------------------------------------
@@ -293,7 +288,7 @@ class RawRepl:
     def _send_paste(self, code: bytes, deadline: float | None) -> None:
         self.transport.write(b"\x05A\x01")
         step = self._step(deadline)
-        head = self._take(2, step, "the raw-paste answer")
+        head = self.reader.take(2, step, "the raw-paste answer")
         if head == b"R\x00":  # understood, but not supported
             self._raw_paste = False
             return self._send_plain(code, deadline)
@@ -306,15 +301,15 @@ class RawRepl:
                 f"{self.transport.description} answered the raw-paste request with {head!r}"
             )
         self._raw_paste = True
-        window = int.from_bytes(self._take(2, step, "the raw-paste window size"), "little")
+        window = int.from_bytes(self.reader.take(2, step, "the raw-paste window size"), "little")
         remain, pos = window, 0
         while pos < len(code):
             # Count the grants (\x01) already here; block for one only when out of window.
-            while remain == 0 or self._buf:
-                if not self._buf:
-                    self._fill(self._step(deadline), "a raw-paste window grant")
-                flag = self._buf[0]
-                del self._buf[0]
+            while remain == 0 or self.reader.buffer:
+                if not self.reader.buffer:
+                    self.reader.fill(self._step(deadline), "a raw-paste window grant")
+                flag = self.reader.buffer[0]
+                del self.reader.buffer[0]
                 if flag == 1:
                     remain += window
                 elif flag == 4:  # the board stopped reading (e.g. a syntax error): confirm
@@ -327,7 +322,7 @@ class RawRepl:
             remain -= len(chunk)
             self.transport.write(chunk + _EOT if pos >= len(code) else chunk)
         while True:  # the board acknowledges the end with \x04 (grants may come first)
-            flag = self._take(1, self._step(deadline), "the raw-paste end acknowledgement")[0]
+            flag = self.reader.take(1, self._step(deadline), "the raw-paste end acknowledgement")[0]
             if flag == 4:
                 return None
             if flag != 1:
@@ -357,7 +352,7 @@ class RawRepl:
         callback that raises, a ProtocolError) leaves the board at a usable prompt."""
         try:
             yield
-        except _NoAnswer as exc:
+        except NoAnswer as exc:
             raise self._timed_out(exc.what, timeout) from None
         except (ConnectionLost, DeviceTimeoutError):
             raise  # the link itself failed (gone, or not taking data): nothing to recover
@@ -377,29 +372,12 @@ class RawRepl:
         step = time.monotonic() + self.answer_timeout
         return step if deadline is None else min(step, deadline)
 
-    def _fill(self, deadline: float | None, what: str) -> None:
-        """Block until more bytes arrive (appended to the buffer) or ``deadline`` passes."""
-        wait = None if deadline is None else deadline - time.monotonic()
-        if wait is not None and wait <= 0:
-            raise _NoAnswer(what)
-        data = self.transport.read(wait)
-        if not data:
-            raise _NoAnswer(what)
-        self._buf += data
-
-    def _take(self, count: int, deadline: float | None, what: str) -> bytes:
-        while len(self._buf) < count:
-            self._fill(deadline, what)
-        data = bytes(self._buf[:count])
-        del self._buf[:count]
-        return data
-
     def _expect(self, expected: bytes, deadline: float | None) -> None:
-        data = self._take(len(expected), deadline, repr(expected.decode()))
+        data = self.reader.take(len(expected), deadline, repr(expected.decode()))
         if data != expected:
+            sent = data + bytes(self.reader.buffer[:40])
             raise ProtocolError(
-                f"{self.transport.description} sent {data + bytes(self._buf[:40])!r} where the"
-                f" raw REPL sends {expected!r}"
+                f"{self.transport.description} sent {sent!r} where the raw REPL sends {expected!r}"
             )
 
     def _read_until(
@@ -410,24 +388,8 @@ class RawRepl:
         what: str = "",
     ) -> None:
         """Consume bytes through ``marker``; pass the bytes before it to ``sink`` as they come."""
-        keep = len(marker) - 1  # a marker may straddle two reads
-        while True:
-            found = self._buf.find(marker)
-            if found >= 0:
-                if sink is not None and found:
-                    sink(bytes(self._buf[:found]))
-                del self._buf[: found + len(marker)]
-                return
-            flush = len(self._buf) - keep
-            if flush > 0:  # hand on (or drop) all but a possible partial marker
-                if sink is not None:
-                    sink(bytes(self._buf[:flush]))
-                del self._buf[:flush]
-            self._fill(deadline, what or repr(marker.decode()))
+        self.reader.until(marker, deadline, what or repr(marker.decode()), sink or _drop)
 
-    def _discard_input(self, quiet: float, deadline: float) -> None:
-        """Drop buffered and incoming bytes until the link is ``quiet`` s silent or ``deadline``."""
-        self._buf.clear()
-        while time.monotonic() < deadline:
-            if not self.transport.read(max(0.0, min(quiet, deadline - time.monotonic()))):
-                return
+
+def _drop(data: bytes) -> None:
+    """A sink for bytes nobody reads (what a board printed while being interrupted)."""

@@ -42,44 +42,11 @@ from belay_gen.runtime.sync.operations import (
     write_operations,
 )
 from belay_gen.runtime.tracebacks import board_exception
-from belay_gen.runtime.transport.base import Transport
+from belay_gen.runtime.transport.reader import NoAnswer, Reader
 
 _SLOWEST_RATE = 960.0  # bytes/s of a 9600-baud link: how long a batch may take to arrive
 _EROFS = 30
 _ENOSPC = 28
-
-
-class _Reader:
-    """Buffered reads from the transport with deadlines."""
-
-    def __init__(self, transport: Transport) -> None:
-        self.transport = transport
-        self.buf = bytearray()
-
-    def fill(self, deadline: float, what: str) -> None:
-        wait = deadline - time.monotonic()
-        data = self.transport.read(wait) if wait > 0 else b""
-        if not data:
-            raise _Silent(what)
-        self.buf += data
-
-    def take(self, count: int, deadline: float, what: str) -> bytes:
-        while len(self.buf) < count:
-            self.fill(deadline, what)
-        data = bytes(self.buf[:count])
-        del self.buf[:count]
-        return data
-
-    def until(self, marker: bytes, deadline: float, what: str) -> bytes:
-        while (end := self.buf.find(marker)) < 0:
-            self.fill(deadline, what)
-        data = bytes(self.buf[:end])
-        del self.buf[: end + len(marker)]
-        return data
-
-
-class _Silent(Exception):
-    """Internal: the board said nothing before a deadline."""
 
 
 def send_operations(
@@ -98,7 +65,7 @@ def send_operations(
     """
     define_once(repl, "sync_receiver.py")
     transport = repl.transport
-    reader = _Reader(transport)
+    reader = repl.reader
     step = repl.answer_timeout
     size = batch_size
     sent = 0
@@ -129,7 +96,7 @@ def send_operations(
             if on_batch is not None:
                 on_batch(batch)
         _finish(reader, step)
-    except _Silent as exc:
+    except NoAnswer as exc:
         raise _stopped_answering(repl, size, current, str(exc)) from None
     except (SyncTransferError, PyboardException, FeatureUnavailableError, ConnectionLost):
         raise  # the receiver already ended and the board is at the raw prompt (or gone)
@@ -145,7 +112,7 @@ def write_files(repl: RawRepl, files: Mapping[str, bytes]) -> int:
     return send_operations(repl, write_operations(files.items()))
 
 
-def _finish(reader: _Reader, step: float) -> None:
+def _finish(reader: Reader, step: float) -> None:
     """Read the end of the raw-REPL answer: stdout, error text, prompt."""
     deadline = time.monotonic() + step
     reader.until(b"\x04", deadline, "the end of the receiver's output")
@@ -155,9 +122,9 @@ def _finish(reader: _Reader, step: float) -> None:
         raise board_exception(error.decode("utf-8", "replace"))
 
 
-def _fail_before_start(reader: _Reader, first: bytes, step: float, port: str) -> None:
+def _fail_before_start(reader: Reader, first: bytes, step: float, port: str) -> None:
     """The receiver raised before it was ready (e.g. no ``micropython.kbd_intr``)."""
-    reader.buf[:0] = first
+    reader.buffer[:0] = first
     try:
         _finish(reader, step)
     except PyboardException as exc:
@@ -170,7 +137,7 @@ def _fail_before_start(reader: _Reader, first: bytes, step: float, port: str) ->
     raise ProtocolError(f"the sync receiver on {port} ended before it was ready")
 
 
-def _fail(reader: _Reader, step: float, port: str) -> None:
+def _fail(reader: Reader, step: float, port: str) -> None:
     line = reader.until(b"\n", time.monotonic() + step, "the receiver's error")
     _finish(reader, step)
     try:
