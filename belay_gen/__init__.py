@@ -13,16 +13,25 @@ from belay_gen._version import __version__
 from belay_gen.errors import (
     AuthenticationError,
     BelayError,
+    BelayException,
+    BoardResetError,
     CompileError,
     ConfigError,
     ConnectionFailed,
+    ConnectionFailedError,
     ConnectionLost,
+    DeviceNotFoundError,
     DeviceTimeoutError,
     EmulatorUnavailable,
     FeatureUnavailableError,
+    InsufficientSpecifierError,
+    MaxHistoryLengthError,
+    NoMatchingExecuterError,
+    NotBelayResponseError,
     PackageError,
     PortBusyError,
     ProtocolError,
+    PyboardError,
     PyboardException,
     ResultNotLiteralError,
     SpecialFunctionNameError,
@@ -33,11 +42,18 @@ from belay_gen.errors import (
 if TYPE_CHECKING:
     from belay_gen.runtime.device import Device
     from belay_gen.runtime.implementation import Implementation
+    from belay_gen.runtime.methods import DeviceMeta
+    from belay_gen.runtime.proxy import ProxyObject
+    from belay_gen.runtime.transport.usb import UsbSpecifier, list_devices
 
 #: Public names that live in heavier modules, imported on first access.
 _LAZY = {
     "Device": "belay_gen.runtime.device",
+    "DeviceMeta": "belay_gen.runtime.methods",
     "Implementation": "belay_gen.runtime.implementation",
+    "ProxyObject": "belay_gen.runtime.proxy",
+    "UsbSpecifier": "belay_gen.runtime.transport.usb",
+    "list_devices": "belay_gen.runtime.transport.usb",
 }
 
 
@@ -66,23 +82,36 @@ def minify(code: str) -> str:
 __all__ = [
     "AuthenticationError",
     "BelayError",
+    "BelayException",
+    "BoardResetError",
     "CompileError",
     "ConfigError",
     "ConnectionFailed",
+    "ConnectionFailedError",
     "ConnectionLost",
     "Device",
+    "DeviceMeta",
+    "DeviceNotFoundError",
     "DeviceTimeoutError",
     "EmulatorUnavailable",
     "FeatureUnavailableError",
     "Implementation",
+    "InsufficientSpecifierError",
+    "MaxHistoryLengthError",
+    "NoMatchingExecuterError",
+    "NotBelayResponseError",
     "PackageError",
     "PortBusyError",
     "ProtocolError",
+    "ProxyObject",
+    "PyboardError",
     "PyboardException",
     "ResultNotLiteralError",
     "SpecialFunctionNameError",
     "SyncInputError",
     "SyncTransferError",
+    "UsbSpecifier",
     "__version__",
+    "list_devices",
     "minify",
 ]

@@ -8,6 +8,7 @@ Every error a user can see derives from :class:`BelayError`::
     ├── ConnectionLost            the link dropped and reconnect attempts ran out
     ├── DeviceTimeoutError        the board did not answer in time (it was interrupted)
     ├── ProtocolError             the board answered something the raw REPL never sends
+    ├── BoardResetError           the board reset during a call (the session was restored)
     ├── AuthenticationError       wrong WebREPL password
     ├── FeatureUnavailableError   the board lacks what was asked (e.g. ``_thread``)
     ├── SpecialFunctionNameError  a task uses a reserved name
@@ -50,6 +51,14 @@ class DeviceTimeoutError(BelayError):
 
 class ProtocolError(BelayError):
     """The board sent something the raw REPL protocol does not allow."""
+
+
+class BoardResetError(BelayError):
+    """The board reset (``machine.reset()``, a watchdog, a brown-out) while a call ran.
+
+    The session has been re-established and its history replayed, so the next call works;
+    the call that was running may have run partly and is never run again by belay-gen.
+    """
 
 
 class AuthenticationError(BelayError):
@@ -125,3 +134,33 @@ class PyboardException(BelayError):
         super().__init__(message)
         self.exc_type = exc_type
         self.board_traceback = board_traceback
+
+
+# -- Belay 0.30's names (issue 10): code written for Belay imports these ----------------------
+
+
+class NoMatchingExecuterError(BelayError):
+    """A board function has no version for the board's implementation (``implementation=``)."""
+
+
+class DeviceNotFoundError(ConnectionFailed):
+    """No connected port matches the ``UsbSpecifier``."""
+
+
+class InsufficientSpecifierError(ConnectionFailed):
+    """Several ports match the ``UsbSpecifier``; the message lists them."""
+
+
+class NotBelayResponseError(ProtocolError):
+    """A line the board sent is not a belay-gen result (kept for Belay code that names it)."""
+
+
+class MaxHistoryLengthError(BelayError):
+    """Belay's error for a full replay history; belay-gen never raises it (its history keeps
+    the newest commands and every definition)."""
+
+
+#: Belay's names for belay-gen's own errors.
+BelayException = BelayError
+ConnectionFailedError = ConnectionFailed
+PyboardError = ProtocolError

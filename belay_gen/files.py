@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from belay_gen.errors import SyncInputError
 
@@ -95,3 +97,30 @@ def discover(folder: Path, ignore: Sequence[str]) -> FolderTree:
             if not spec.match_file(rel) and (Path(current) / name).is_file():
                 files.append(rel)
     return FolderTree(folder, tuple(sorted(files)), tuple(sorted(dirs)))
+
+
+def cache_root() -> Path:
+    """The folder of belay-gen's host caches: ``BELAY_GEN_CACHE`` when set, else
+    ``$XDG_CACHE_HOME/belay-gen`` (``~/.cache/belay-gen``). Each cache is a subfolder of it
+    (``sync`` for minified and mpy-cross output, ``tasks`` for compiled ``@device.task``s)."""
+    env = os.environ.get("BELAY_GEN_CACHE")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "belay-gen"
+
+
+@contextlib.contextmanager
+def merged_package_folders(
+    package: ModuleType | str, subfolders: Sequence[str | Path]
+) -> Iterator[Path]:
+    """A temporary folder holding ``subfolders`` of an installed Python ``package``, copied
+    in order (later ones win), removed on exit (Belay's ``sync_dependencies``)."""
+    import shutil
+    from importlib import resources
+
+    files = resources.files(package)
+    with tempfile.TemporaryDirectory(prefix="belay-gen-package-") as folder:
+        for subfolder in subfolders:
+            with resources.as_file(files / str(subfolder)) as source:
+                shutil.copytree(source, folder, dirs_exist_ok=True)
+        yield Path(folder)

@@ -20,6 +20,7 @@ tomllib reports no positions, so :func:`key_line` finds a key's line in the text
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -171,7 +172,8 @@ def load_config(
     return BuildConfig(
         root=root,
         sources=tuple((root / name).resolve() for name in chosen),
-        out=(root / (out or out_setting)).resolve(),
+        # Not resolved: a symlinked output folder must stay visible to build, which refuses it.
+        out=Path(os.path.normpath(root / (out or out_setting))),
         mpy_cross=mpy_setting,
         march=march,
         pyproject=project.path if project.exists else None,

@@ -1,7 +1,8 @@
 """Minified size on real MicroPython library files: belay-gen vs Belay 0.30.1.
 
 Run: ``python benchmarks/minify_size.py [DIR ...]``. Without arguments it measures the vendored
-corpus (``tests/minify_corpus``); a directory (say a micropython-lib checkout) adds its ``*.py``.
+corpus (``tests/compiler/minify_corpus``); a directory (say a micropython-lib checkout) adds its
+``*.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "minify_corpus"
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "compiler" / "minify_corpus"
 
 
 def sources(folders: Sequence[Path]) -> list[str]:

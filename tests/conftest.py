@@ -68,6 +68,18 @@ def unix_port() -> Iterator[UnixPortPty]:
         yield board
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_caches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Caches (compiled tasks, minified sync files) go to a temp folder, not the user's."""
+    saved = os.environ.get("BELAY_GEN_CACHE")
+    os.environ["BELAY_GEN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if saved is None:
+        os.environ.pop("BELAY_GEN_CACHE", None)
+    else:
+        os.environ["BELAY_GEN_CACHE"] = saved
+
+
 @pytest.fixture(autouse=True)
 def _no_vm_unless_marked_board(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch

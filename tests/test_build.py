@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -187,3 +188,105 @@ def test_a_source_that_is_not_utf8_is_one_error_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "board/latin.py: not UTF-8 text (byte 5)" in result.output
     assert "Traceback" not in result.output
+
+
+# --- a build with nothing changed compiles nothing ------------------------------------------------
+
+
+@pytest.fixture
+def generated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the builds that compiled (called ``generate``)."""
+    import belay_gen.build as module
+
+    calls: list[int] = []
+    real = module.generate
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "generate", counting)
+    return calls
+
+
+def test_nothing_changed_means_nothing_compiled(project: Path, generated: list[int]) -> None:
+    config = load_config(project)
+    first = build(config)
+    again = build(config)
+    assert len(generated) == 1, "the second build read the manifest and compiled nothing"
+    assert again.written == again.removed == []
+    assert again.unchanged == sorted(first.written) and again.modules == first.modules
+    assert json.loads((config.out / "manifest.json").read_text())["build"]["inputs"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda p, o: (p / "src" / "plain.py").write_text("x = 2\n"), id="a-source"),
+        pytest.param(lambda p, o: (p / "src" / "new.py").write_text("y = 1\n"), id="new-source"),
+        pytest.param(lambda p, o: (o / "host" / "blink.py").write_text("# mine\n"), id="output"),
+        pytest.param(lambda p, o: (o / "device" / "blink.py").unlink(), id="output-deleted"),
+        pytest.param(
+            lambda p, o: (o / "manifest.json").write_text(
+                (o / "manifest.json").read_text().replace('"set_led"', '"other"')
+            ),
+            id="manifest-edited",
+        ),
+        pytest.param(
+            lambda p, o: (o / "manifest.json").write_text(
+                (o / "manifest.json").read_text().replace("\n  ", "\n   ")
+            ),
+            id="manifest-reformatted",
+        ),
+    ],
+)
+def test_any_change_in_sources_or_outputs_compiles_again(
+    project: Path, generated: list[int], change: Any
+) -> None:
+    config = load_config(project)
+    build(config)
+    change(project, config.out)
+    build(config)
+    assert len(generated) == 2
+    assert build(config).written == [] and len(generated) == 2, "and then it is fresh again"
+
+
+def test_a_new_compiler_or_option_compiles_again(
+    project: Path, generated: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from belay_gen.compiler import fingerprint
+
+    config = load_config(project)
+    build(config)
+    build(config, version="9.9.9")
+    assert len(generated) == 2
+    monkeypatch.setattr(fingerprint, "compiler_fingerprint", lambda: "an edited compiler")
+    build(config, version="9.9.9")
+    assert len(generated) == 3
+
+
+def test_a_linked_output_is_not_taken_as_fresh(project: Path, generated: list[int]) -> None:
+    config = load_config(project)
+    build(config)
+    host = config.out / "host" / "blink.py"
+    kept = host.with_name("kept.txt")
+    host.rename(kept)
+    host.symlink_to(kept)  # same content, but a link: build replaces it with a file
+    report = build(config)
+    assert len(generated) == 2 and report.written == ["host/blink.py"]
+    assert not host.is_symlink()
+
+
+def test_a_no_op_build_process_loads_no_parser(project: Path) -> None:
+    run(project)
+    script = (
+        "import sys; from belay_gen.cli import main\n"
+        "try:\n    main(['build', '--project', sys.argv[1]])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('libcst', 'jinja2') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(project)], capture_output=True, text=True, check=True
+    )
+    assert "wrote 0, unchanged 7" in result.stdout
+    assert result.stdout.strip().endswith("[]")

@@ -1,18 +1,38 @@
-"""``belay-gen exec`` and ``info``: talk to a board over its raw REPL."""
+"""``belay-gen exec``, ``run`` and ``info``: run code on a board, show what it runs.
+
+Board output reaches the terminal with its control sequences made visible
+(:mod:`belay_gen.cli.visible`); a board cannot drive the host terminal.
+"""
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from belay_gen.cli.options import PASSWORD_OPTION, PORT_HELP, TIMEOUT_OPTION
+from belay_gen.cli.options import (
+    NO_MINIFY_OPTION,
+    NO_STARTUP_OPTION,
+    PORT_ARGUMENT,
+    PORT_HELP,
+    TIMEOUT_OPTION,
+    password_for,
+    password_options,
+)
+from belay_gen.cli.ports import resolve_port, shift_port
+from belay_gen.cli.visible import VisibleDecoder
 
 if TYPE_CHECKING:
+    from belay_gen.runtime.device import Device
     from belay_gen.runtime.repl import RawRepl
+
+#: The board-side name that holds the value of ``exec``'s trailing expression.
+_VALUE = "__belay_v"
 
 
 @contextlib.contextmanager
@@ -22,7 +42,7 @@ def connect(port: str, password: str | None = None) -> Iterator[RawRepl]:
     from belay_gen.runtime.repl import RawRepl
     from belay_gen.runtime.transport import open_transport
 
-    with open_transport(port, password=password) as transport:
+    with open_transport(port, password=password_for(port, password)) as transport:
         repl = RawRepl(transport)
         repl.enter()
         try:
@@ -32,36 +52,145 @@ def connect(port: str, password: str | None = None) -> Iterator[RawRepl]:
                 repl.exit_raw()
 
 
-@click.command("exec", epilog=PORT_HELP)
-@click.argument("port")
-@click.argument("code")
-@TIMEOUT_OPTION
-@PASSWORD_OPTION
-def exec_command(port: str, code: str, timeout: float | None, password: str | None) -> None:
-    """Run CODE on the board at PORT, streaming what it prints ("-" reads CODE from stdin).
+@contextlib.contextmanager
+def open_device(port: str, password: str | None, *, startup: bool = True) -> Iterator[Device]:
+    """A :class:`Device` on ``port`` (``startup``: Belay's imports), left at the friendly
+    prompt when the command ends, even after Ctrl-C."""
+    from belay_gen.errors import BelayError
+    from belay_gen.runtime.device import Device
 
-    Exits 1 with the board's traceback if the code raises.
-    """
-    if code == "-":
-        code = sys.stdin.read()
-    out = sys.stdout.buffer
+    startup_code = None if startup else ""
+    with Device(port, password=password_for(port, password), startup=startup_code) as device:
+        try:
+            yield device
+        finally:
+            with contextlib.suppress(BelayError, OSError):
+                device.session.repl.exit_raw()
+
+
+def run_code(
+    port: str, password: str | None, code: str, *, startup: bool, timeout: float | None
+) -> None:
+    """Run ``code`` at the raw REPL of ``port`` (after Belay's startup imports), its output
+    shown as it arrives with control sequences made visible. No soft reset: like mpremote,
+    this works on any raw REPL and leaves what earlier commands defined."""
+    from belay_gen.runtime.snippets import snippet
+
+    decoder = VisibleDecoder()
 
     def show(chunk: bytes) -> None:
-        out.write(chunk)
-        out.flush()
+        sys.stdout.write(decoder.decode(chunk))
+        sys.stdout.flush()
 
     with connect(port, password) as repl:
-        repl.exec_or_raise(code, timeout=timeout, stdout_callback=show)
+        if startup:
+            repl.exec_or_raise(snippet("startup.py"), timeout=10.0)
+        try:
+            repl.exec_or_raise(code, timeout=timeout, stdout_callback=show)
+        finally:  # a last partial character, shown as U+FFFD
+            sys.stdout.write(decoder.decode(b"", final=True))
+
+
+def print_trailing_value(code: str) -> str:
+    """``code`` with a final expression statement's value printed as the REPL does
+    (``repr``, nothing for ``None``); line numbers are kept.
+
+    >>> print_trailing_value("x = 2\\nx * 3")
+    'x = 2\\n__belay_v=(x * 3)\\nif __belay_v is not None:print(repr(__belay_v))\\n'
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code  # MicroPython-only syntax: run it as it is
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return code
+    last = tree.body[-1]
+    segment = ast.get_source_segment(code, last)
+    if segment is None or last.end_lineno is None or last.end_col_offset is None:
+        return code
+    lines = code.splitlines()
+    start, end = last.lineno - 1, last.end_lineno - 1
+    prefix = lines[start][: last.col_offset]
+    tail = lines[end][last.end_col_offset :]
+    show = f"if {_VALUE} is not None:print(repr({_VALUE}))"
+    return "\n".join([*lines[:start], f"{prefix}{_VALUE}=({segment}){tail}", show]) + "\n"
+
+
+@click.command("exec", epilog=PORT_HELP)
+@PORT_ARGUMENT
+@click.argument("code", required=False, metavar="CODE")
+@NO_STARTUP_OPTION
+@TIMEOUT_OPTION
+@password_options
+def exec_command(
+    port: str | None,
+    code: str | None,
+    no_startup: bool,
+    timeout: float | None,
+    password: str | None,
+) -> None:
+    """Run CODE on the board at PORT, streaming what it prints ("-" reads CODE from stdin).
+
+    As in Belay, the board first runs the startup imports (Pin, sleep, os, ...), and the
+    value of a final expression is printed: `exec PORT "1+1"` prints 2. Exits 1 with the
+    board's traceback if the code raises.
+    """
+    port, code = shift_port(port, code, "CODE")
+    if code == "-":
+        code = sys.stdin.read()
+    code = print_trailing_value(code)
+    run_code(resolve_port(port), password, code, startup=not no_startup, timeout=timeout)
+
+
+@click.command("run", epilog=PORT_HELP)
+@PORT_ARGUMENT
+@click.argument(
+    "file", required=False, metavar="FILE", type=click.Path(dir_okay=False, path_type=Path)
+)
+@NO_STARTUP_OPTION
+@NO_MINIFY_OPTION
+@TIMEOUT_OPTION
+@password_options
+def run_command(
+    port: str | None,
+    file: Path | None,
+    no_startup: bool,
+    no_minify: bool,
+    timeout: float | None,
+    password: str | None,
+) -> None:
+    """Run the host file FILE on the board at PORT without installing it.
+
+    What it prints is shown as it comes; Ctrl-C interrupts the board (exit 130) and leaves
+    it usable. Exits 1 with the board's traceback if the code raises.
+    """
+    from belay_gen.errors import BelayError, PyboardException
+
+    port, name = shift_port(port, None if file is None else str(file), "FILE")
+    path = Path(name)
+    try:
+        code = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BelayError(f"cannot run {path}: it is not UTF-8 text") from None
+    if not no_minify:
+        from belay_gen import minify
+
+        code = minify(code)
+    try:
+        run_code(resolve_port(port), password, code, startup=not no_startup, timeout=timeout)
+    except PyboardException as exc:  # the minified code keeps the file's line numbers
+        exc.board_traceback = exc.board_traceback.replace('File "<stdin>"', f'File "{path}"')
+        raise
 
 
 @click.command("info", epilog=PORT_HELP)
-@click.argument("port")
-@PASSWORD_OPTION
-def info_command(port: str, password: str | None) -> None:
+@PORT_ARGUMENT
+@password_options
+def info_command(port: str | None, password: str | None) -> None:
     """Show what the board at PORT runs: firmware, version, platform, emitters."""
     from belay_gen.runtime.implementation import probe
 
-    with connect(port, password) as repl:
+    with connect(resolve_port(port), password) as repl:
         impl = probe(repl)
     click.echo(f"name:     {impl.name}")
     click.echo(f"version:  {'.'.join(map(str, impl.version))}")

@@ -6,25 +6,99 @@ from pathlib import Path
 
 import click
 
+from belay_gen.emulator.faults import FAULT_KINDS
+from belay_gen.emulator.profiles import PROFILES
+
+
+def _size(value: str | None) -> int | None:
+    from belay_gen.emulator.profiles import parse_size
+
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--heap") from None
+
 
 @click.command("emulate")
 @click.argument(
     "folder", required=False, type=click.Path(path_type=Path, file_okay=True, dir_okay=True)
 )
+@click.option(
+    "--profile",
+    type=click.Choice(sorted(PROFILES)),
+    default=None,
+    help="Model a real board: its heap, UART rate, input ring and firmware.",
+)
+@click.option("--heap", default=None, help="Heap free to Python after boot, e.g. 64K.")
 @click.option("--baud", type=click.IntRange(min=1), default=None, help="Throttle to a UART rate.")
+@click.option(
+    "--rxbuf",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Input ring size in bytes; input that does not fit is dropped.",
+)
 @click.option("--trace", is_flag=True, help="Print pin and peripheral events as they happen.")
-def emulate_command(folder: Path | None, baud: int | None, trace: bool) -> None:
+@click.option(
+    "--faults-every",
+    type=click.FloatRange(min=0.01),
+    default=None,
+    help="Inject a random fault about every N seconds.",
+)
+@click.option(
+    "--faults",
+    "fault_kinds",
+    default=",".join(FAULT_KINDS),
+    show_default=True,
+    help="Fault kinds for --faults-every, comma-separated.",
+)
+@click.option(
+    "--stall",
+    "stall_s",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="How long a 'stall' fault lasts, in seconds.",
+)
+@click.option("--seed", type=int, default=None, help="Seed for faults (same seed, same faults).")
+def emulate_command(
+    folder: Path | None,
+    profile: str | None,
+    heap: str | None,
+    baud: int | None,
+    rxbuf: int | None,
+    trace: bool,
+    faults_every: float | None,
+    fault_kinds: str,
+    stall_s: float,
+    seed: int | None,
+) -> None:
     """Serve a virtual MicroPython board until Ctrl-C and print its port (a /dev/pts/N).
 
     FOLDER is the board's filesystem (kept after exit); without it a temporary folder is
     used. Any client can open the printed port: belay-gen, mpremote, Belay, a terminal.
+    A development tool, not a sandbox: board code runs as you.
     """
+    from belay_gen.emulator.faults import FaultSchedule
+    from belay_gen.emulator.profiles import get_profile
     from belay_gen.emulator.serve import serve
 
     if folder is not None and folder.exists() and not folder.is_dir():
         raise click.BadParameter(
             f"{folder} is a file; give a folder for the board's filesystem", param_hint="FOLDER"
         )
+    try:
+        board = get_profile(profile, heap=_size(heap), baud=baud, rxbuf=rxbuf)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--heap") from None
+    schedule = None
+    if faults_every is not None:
+        kinds = tuple(kind.strip() for kind in fault_kinds.split(",") if kind.strip())
+        try:
+            schedule = FaultSchedule(faults_every, kinds, seed=seed, stall_s=stall_s)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--faults") from None
 
     def announce(path: str) -> None:
         click.echo(path)
@@ -33,4 +107,11 @@ def emulate_command(folder: Path | None, baud: int | None, trace: bool) -> None:
     def show(line: str) -> None:
         click.echo(f"trace: {line}", err=True)
 
-    serve(folder, baud=baud, trace=show if trace else None, announce=announce)
+    serve(
+        folder,
+        profile=board,
+        trace=show if trace else None,
+        announce=announce,
+        seed=seed,
+        schedule=schedule,
+    )

@@ -14,9 +14,11 @@ from belay_gen.cli.board import connect
 from belay_gen.cli.options import (
     MPY_CROSS_BINARY_OPTION,
     NO_MINIFY_OPTION,
-    PASSWORD_OPTION,
+    PORT_ARGUMENT,
     PORT_HELP,
+    password_options,
 )
+from belay_gen.cli.ports import resolve_port, shift_port
 
 if TYPE_CHECKING:
     from belay_gen.runtime.sync.folder import SyncReport
@@ -26,8 +28,8 @@ BAR_AFTER_S = 0.5
 
 
 @click.command("sync", epilog=PORT_HELP)
-@click.argument("port")
-@click.argument("folder", type=click.Path(path_type=Path))
+@PORT_ARGUMENT
+@click.argument("folder", required=False, metavar="FOLDER", type=click.Path(path_type=Path))
 @click.option("--dst", default="/", show_default=True, help="Board folder to mirror into.")
 @click.option("--keep", multiple=True, help="Board path (relative to --dst) never deleted.")
 @click.option("--keep-all", is_flag=True, help="Delete nothing on the board.")
@@ -36,10 +38,10 @@ BAR_AFTER_S = 0.5
 @NO_MINIFY_OPTION
 @MPY_CROSS_BINARY_OPTION
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-@PASSWORD_OPTION
+@password_options
 def sync_command(
-    port: str,
-    folder: Path,
+    port: str | None,
+    folder: Path | None,
     dst: str,
     keep: tuple[str, ...],
     keep_all: bool,
@@ -57,6 +59,8 @@ def sync_command(
     from belay_gen.errors import BelayError
     from belay_gen.runtime.sync.folder import sync_folder
 
+    port, name = shift_port(port, None if folder is None else str(folder), "FOLDER")
+    folder = Path(name)
     if keep_all and keep_none:
         raise click.UsageError("--keep-all and --keep-none contradict each other; pick one")
     if not folder.exists():  # before the port is opened
@@ -66,7 +70,7 @@ def sync_command(
         keep_arg = keep_all
     bar = SyncProgressBar()
     try:
-        with connect(port, password) as repl:
+        with connect(resolve_port(port), password) as repl:
             report = sync_folder(
                 repl,
                 folder,
@@ -150,13 +154,24 @@ def report_lines(report: SyncReport) -> list[str]:
     lines += [f"{create} {path}/" for path in report.created]
     lines += [f"{upload} {path}" for path in report.uploaded]
     if not report.changed:
-        count = len(report.unchanged)
-        lines.append(f"{report.dst} is up to date ({count} file{'s' * (count != 1)} unchanged)")
+        lines.append(
+            f"{report.dst} is up to date ({plural(len(report.unchanged), 'file')} unchanged)"
+        )
         return lines
-    summary = [
-        f"{len(report.uploaded)} uploaded ({report.bytes_sent:,} bytes)",
-        f"{len(report.deleted)} deleted",
-        f"{len(report.unchanged)} unchanged",
-    ]
-    lines.append(("dry run: " if report.dry_run else "") + ", ".join(summary))
+    sent = plural(report.bytes_sent, "byte")
+    if report.dry_run:
+        lines.append(
+            f"dry run: would upload {plural(len(report.uploaded), 'file')} ({sent}) and delete"
+            f" {len(report.deleted)}; {len(report.unchanged)} unchanged"
+        )
+    else:
+        lines.append(
+            f"{len(report.uploaded)} uploaded ({sent}), {len(report.deleted)} deleted,"
+            f" {len(report.unchanged)} unchanged"
+        )
     return lines
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 file``, ``2 files``, ``1,024 bytes``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

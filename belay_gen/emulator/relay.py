@@ -10,8 +10,13 @@ It passes bytes both ways and adds what a real board has and the unix port lacks
   fresh VM (``boot.py``, and ``main.py`` in friendly mode) and puts it back in the mode the
   client was in. A VM that crashes, or dies from a second Ctrl-C while hung, is restarted the
   same way, so the client sees a reset instead of a dead port.
-- Friendly-mode output gets ``\\r\\n`` line endings, as a board's console does.
-- ``baud`` throttles both directions to ``baud / 10`` bytes per second, like a UART.
+- Output is cooked (``\\n`` leaves as ``\\r\\n``) in every mode, as a board's console does,
+  while ``sys.stdout.buffer`` stays binary (see :mod:`belay_gen.emulator.cooking`).
+- A profile (:mod:`belay_gen.emulator.profiles`) sets the heap, a UART rate (every byte costs
+  its line time, both ways) and an input ring that drops what does not fit.
+- Faults for tests and demos: :meth:`VirtualBoard.inject_reset`, :meth:`~VirtualBoard.stall`,
+  :meth:`~VirtualBoard.inject_garbage`, :meth:`~VirtualBoard.lose_bytes`,
+  :meth:`~VirtualBoard.kill_vm`, :meth:`~VirtualBoard.freeze_vm`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pty
+import secrets
 import select
 import threading
 import time
@@ -26,11 +32,25 @@ import tty
 from collections.abc import Callable
 from pathlib import Path
 
-from belay_gen.emulator.vm import MARKER, BoardVM
+from belay_gen.emulator.cooking import BannerRewriter, Cooker
+from belay_gen.emulator.faults import LinkFaults
+from belay_gen.emulator.line import (
+    Throttle,
+    hang_up,
+    link_drop_supported,
+    partial_suffix,
+    write_all,
+)
+from belay_gen.emulator.profiles import BoardProfile, get_profile
+from belay_gen.emulator.vm import MARKER, UP_MARKER, BoardVM
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 FRIENDLY_BANNER_END = b'Type "help()" for more information.'
 SOFT_REBOOT = b"MPY: soft reboot\r\n"
+# How long start() waits for boot.py and main.py to finish before it lets clients in.
+MAIN_GRACE_S = 2.0
+# How long output that may be the start of a binary frame waits for the rest.
+HOLD_S = 0.05
 CTRL_A = b"\x01"
 CTRL_C = 0x03
 # A second Ctrl-C this soon after one the VM has not yet answered is the same burst (clients
@@ -40,38 +60,6 @@ INTERRUPT_DEBOUNCE_S = 0.25
 HANG_AFTER_S = 3.0
 
 
-class Throttle:
-    """Paces writes to ``rate`` bytes per second (no pacing when rate is None)."""
-
-    def __init__(self, rate: float | None) -> None:
-        self.rate = rate
-        self._next = time.monotonic()
-
-    def chunks(self, data: bytes) -> list[bytes]:
-        if self.rate is None:
-            return [data]
-        size = max(1, int(self.rate / 200))
-        return [data[i : i + size] for i in range(0, len(data), size)]
-
-    def wait(self, nbytes: int) -> None:
-        if self.rate is None:
-            return
-        now = time.monotonic()
-        self._next = max(self._next, now) + nbytes / self.rate
-        delay = self._next - now - nbytes / self.rate
-        if delay > 0:
-            time.sleep(delay)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        try:
-            view = view[os.write(fd, view) :]
-        except BlockingIOError:
-            select.select([], [fd], [], 1.0)
-
-
 class VirtualBoard:
     """A MicroPython board made of a VM, a relay and a pty; ``path`` is the port to open."""
 
@@ -79,19 +67,38 @@ class VirtualBoard:
         self,
         root: Path,
         *,
+        profile: BoardProfile | None = None,
         baud: int | None = None,
         trace: Callable[[str], None] | None = None,
+        seed: int | None = None,
+        die_with_parent: bool = False,
     ) -> None:
         if root.exists() and not root.is_dir():
             raise NotADirectoryError(f"{root} is a file; the board's filesystem must be a folder")
         root.mkdir(parents=True, exist_ok=True)
         self.root = root.resolve()
+        #: What board this is (heap, UART, input ring, flavour); ``baud`` overrides its rate.
+        self.profile = profile or get_profile()
+        if baud:
+            self.profile = get_profile(self.profile.name, baud=baud)
+        baud = self.profile.baud
         rate = None if not baud else baud / 10
+        self._nonce = secrets.token_hex(8)
+        self._cooker = Cooker(self._nonce)
+        #: Faults scheduled on the link; deterministic given ``seed``.
+        self.faults = LinkFaults(seed)
+        self._hard_reset = False
+        # Linux: each VM gets SIGKILL when the thread that started it ends, so a killed
+        # server leaves no VM behind. Only for a process that owns the board for its whole
+        # life (``serve``): the first VM is started by the thread calling start().
+        self._die_with_parent = die_with_parent
+        self._link_down = threading.Event()
         self._to_client = Throttle(rate)
         self._to_vm = Throttle(rate)
         self._trace = trace
         self._lock = threading.Lock()
         self._ready = threading.Event()
+        self._up = threading.Event()  # the firmware is up and about to run boot.py/main.py
         self._stopping = threading.Event()
         self._pending_input = bytearray()
         self._raw_mode = False
@@ -99,7 +106,8 @@ class VirtualBoard:
         self._interrupt_pending = False  # a SIGINT was sent and the VM has said nothing since
         self._pending_since = 0.0  # when the first unanswered SIGINT was sent
         self._tail = b""  # last output bytes, to find banners split across reads
-        self._last_cr = False
+        banner = self.profile.banner
+        self._banner = None if banner is None else BannerRewriter(banner)
         self._vm: BoardVM | None = None
         self._trace_r, self._trace_w = os.pipe()
         self._wake_r, self._wake_w = os.pipe()  # written on close to end the pumps' selects
@@ -114,6 +122,8 @@ class VirtualBoard:
         #: Bytes the client sent to the board and the board sent to the client (read-only).
         self.bytes_to_board = 0
         self.bytes_from_board = 0
+        #: Bytes the board's full input ring dropped.
+        self.bytes_dropped = 0
 
     # -- life cycle ---------------------------------------------------------------------
     def start(self, timeout: float = 30.0) -> None:
@@ -127,9 +137,14 @@ class VirtualBoard:
             thread = threading.Thread(target=target, daemon=True, name=target.__name__)
             thread.start()
             self._threads.append(thread)
-        if not self._ready.wait(timeout):
+        # As on a real board, the port is there while boot.py and main.py run: a client
+        # that connects interrupts a main.py that never returns. Most boots reach the REPL
+        # quickly; wait for that (so files written after start() are not boot's business),
+        # but not for a main.py that loops.
+        if not self._up.wait(timeout):
             self.close()
             raise RuntimeError("the virtual board did not boot in time")
+        self._ready.wait(MAIN_GRACE_S)
 
     def close(self) -> None:
         """Stop the VM and the relay; the port disappears."""
@@ -176,6 +191,52 @@ class VirtualBoard:
         if vm is not None:
             vm.freeze()
 
+    def inject_reset(self) -> None:
+        """Reset the board as ``machine.reset()``, a watchdog or a brown-out does.
+
+        On a UART-bridge board the link is kept: the client sees the profile's boot text,
+        then a fresh board in friendly mode (``boot.py`` and ``main.py`` ran); all state is
+        gone. On a native-USB profile (``rp2040``, ``circuitpython``) the link also drops
+        for half a second, as the USB device re-enumerates, and returns at the same path
+        (where :func:`link_drop_supported`).
+        """
+        self._hard_reset = True
+        if self.profile.native_usb and link_drop_supported():
+            self.drop_link(0.5)
+        self.kill_vm()
+
+    def drop_link(self, seconds: float) -> None:
+        """The link drops for ``seconds`` (a cable pulled, a USB port re-enumerating).
+
+        Open clients are hung up at once (reads give end of file, writes ``EIO``), what
+        either side sends meanwhile is lost, and the port works again at the same
+        :attr:`path` afterwards; the board keeps running. Hanging up a terminal needs
+        Linux (``TIOCVHANGUP``, which some containers and users may not be allowed).
+        """
+        self._link_down.set()
+        try:
+            self._slave_fd = hang_up(self._slave_fd, self.path)
+        except OSError:
+            self._link_down.clear()
+            raise
+        restore = threading.Timer(seconds, self._link_down.clear)
+        restore.daemon = True
+        restore.start()
+
+    def stall(self, seconds: float) -> None:
+        """The board goes silent for ``seconds``: nothing moves either way, nothing is lost."""
+        self.faults.stall(seconds)
+
+    def inject_garbage(self, count: int) -> bytes:
+        """Send ``count`` bytes of line noise (seeded) to the client; returns them."""
+        noise = self.faults.garbage(count)
+        self._send_to_client(noise)
+        return noise
+
+    def lose_bytes(self, to_board: int = 0, from_board: int = 0) -> None:
+        """Lose the next ``to_board`` bytes the client sends and ``from_board`` it would get."""
+        self.faults.lose(to_board, from_board)
+
     # -- VM management ------------------------------------------------------------------
     def _boot(self, *, raw: bool, run_main: bool) -> None:
         with self._lock:
@@ -183,15 +244,32 @@ class VirtualBoard:
                 return  # close() has stopped the VM; a new one would outlive the board
             self._ready.clear()
             self._raw_mode = raw
-            self._vm = BoardVM(self.root, run_main=run_main, trace_fd=self._trace_w)
+            self._cooker.reset()
+            self._vm = BoardVM(
+                self.root,
+                run_main=run_main,
+                trace_fd=self._trace_w,
+                nonce=self._nonce,
+                flavour=self.profile.flavour,
+                heap=self.profile.heap,
+                die_with_parent=self._die_with_parent,
+            )
 
     def _reboot(self) -> None:
-        """The VM exited (soft reset, SystemExit, crash): start a fresh one in the same mode."""
+        """The VM exited (soft reset, SystemExit, crash): start a fresh one in the same mode.
+
+        After :meth:`inject_reset` the board comes up as from power-on instead: friendly mode.
+        """
         with self._lock:  # close() may be stopping it at the same time
             assert self._vm is not None
             self._vm.stop()
         self.resets += 1
-        self._send_to_client(SOFT_REBOOT)
+        if self._hard_reset:
+            self._hard_reset = False
+            self._raw_mode = False
+            self._send_to_client(self.profile.reset_text)
+        else:
+            self._send_to_client(self.profile.soft_reboot_text)
         self._boot(raw=self._raw_mode, run_main=not self._raw_mode)
 
     def _set_ready(self) -> None:
@@ -205,10 +283,14 @@ class VirtualBoard:
 
     # -- board -> client ----------------------------------------------------------------
     def _send_to_client(self, data: bytes) -> None:
+        if self._link_down.is_set():
+            return  # the link is down: what the board sends is lost
+        self.faults.wait_stall()
+        data = self.faults.filter_output(data)
         self.bytes_from_board += len(data)
         for chunk in self._to_client.chunks(data):
             self._to_client.wait(len(chunk))
-            _write_all(self._master_fd, chunk)
+            write_all(self._master_fd, chunk)
 
     def _pump_output(self) -> None:
         booting = bytearray()  # output before the start-up marker
@@ -216,9 +298,11 @@ class VirtualBoard:
         while not self._stopping.is_set():
             vm = self._vm
             assert vm is not None
+            holding = self._cooker.holding or bool(self._banner and self._banner.holding)
+            wait = HOLD_S if holding else 0.5
             try:
                 ready, _, _ = select.select(
-                    [vm.master_fd, self._trace_r, self._wake_r], [], [], 0.5
+                    [vm.master_fd, self._trace_r, self._wake_r], [], [], wait
                 )
             except (OSError, ValueError):
                 ready = []
@@ -227,6 +311,9 @@ class VirtualBoard:
             if self._trace_r in ready:
                 self._forward_trace()
             if vm.master_fd not in ready:
+                if not ready and holding:
+                    held = b"" if self._banner is None else self._banner.flush()
+                    self._send_to_client(held + self._cooker.flush())
                 continue
             try:
                 data = os.read(vm.master_fd, 65536)
@@ -243,16 +330,20 @@ class VirtualBoard:
             if not self._ready.is_set():
                 if awaiting_raw_banner is None:
                     booting += data
+                    up_at = booting.find(UP_MARKER)
+                    if up_at >= 0:
+                        del booting[up_at : up_at + len(UP_MARKER)]
+                        self._up.set()
                     index = booting.find(MARKER)
                     if index < 0:
-                        keep = _partial_suffix(booting, MARKER)
+                        keep = max(
+                            partial_suffix(booting, MARKER), partial_suffix(booting, UP_MARKER)
+                        )
                         out = bytes(booting[: len(booting) - keep])
                         del booting[: len(booting) - keep]
-                        out, self._last_cr = _cook(out, self._last_cr)
-                        self._send_to_client(out)
+                        self._send_to_client(self._cooker.feed(out))
                         continue
-                    out, self._last_cr = _cook(bytes(booting[:index]), self._last_cr)
-                    self._send_to_client(out)
+                    self._send_to_client(self._cooker.feed(bytes(booting[:index])))
                     data = bytes(booting[index + len(MARKER) :])
                     booting.clear()
                     if self._raw_mode:
@@ -271,24 +362,16 @@ class VirtualBoard:
             self._send_to_client(self._track_mode(data))
 
     def _track_mode(self, data: bytes) -> bytes:
-        """Follow raw/friendly mode from the banners and cook friendly-mode output."""
+        """Follow raw/friendly mode from the banners (for resets) and cook the output."""
         seen = self._tail + data
         self._tail = seen[-64:]
         raw_at = seen.find(RAW_BANNER)
         if raw_at >= 0 and seen.find(FRIENDLY_BANNER_END, raw_at) < 0:
-            # Output up to the banner belongs to friendly mode; from the banner on, raw.
-            split = max(0, raw_at - len(seen) + len(data))
-            was_raw, self._raw_mode = self._raw_mode, True
-            if was_raw:
-                return data
-            head, self._last_cr = _cook(data[:split], self._last_cr)
-            return head + data[split:]
-        if FRIENDLY_BANNER_END in seen:
+            self._raw_mode = True
+        elif FRIENDLY_BANNER_END in seen:
             self._raw_mode = False
-        if self._raw_mode:
-            return data
-        data, self._last_cr = _cook(data, self._last_cr)
-        return data
+        out = self._cooker.feed(data)
+        return out if self._banner is None else self._banner.feed(out)
 
     def _forward_trace(self) -> None:
         try:
@@ -302,10 +385,15 @@ class VirtualBoard:
 
     # -- client -> board ----------------------------------------------------------------
     def _send_to_vm(self, vm: BoardVM, data: bytes) -> None:
+        ring = self.profile.rxbuf
         for chunk in self._to_vm.chunks(data):
             self._to_vm.wait(len(chunk))
+            if ring is not None:  # a full input ring drops what does not fit
+                room = max(0, ring - vm.unread_input())
+                self.bytes_dropped += max(0, len(chunk) - room)
+                chunk = chunk[:room]
             try:
-                _write_all(vm.master_fd, chunk)
+                write_all(vm.master_fd, chunk)
             except OSError:
                 return  # the VM is restarting; a real board loses such bytes too
 
@@ -317,7 +405,14 @@ class VirtualBoard:
                     continue
                 data = os.read(self._master_fd, 65536)
             except OSError:
+                if self._link_down.is_set() and not self._stopping.is_set():
+                    time.sleep(0.05)  # the hung-up terminal; drop_link reopens it
+                    continue
                 return
+            if self._link_down.is_set():
+                continue  # nobody is there to carry it
+            self.faults.wait_stall()
+            data = self.faults.filter_input(data)
             self.bytes_to_board += len(data)
             start = 0
             index = data.find(CTRL_C)
@@ -357,22 +452,3 @@ class VirtualBoard:
                 self._pending_since = now
             self._interrupt_pending = True
         return True
-
-
-def _cook(data: bytes, last_cr: bool) -> tuple[bytes, bool]:
-    """Turn lone ``\\n`` into ``\\r\\n``, as a board's console output does."""
-    if not data:
-        return data, last_cr
-    head = b""
-    rest = data
-    if last_cr and rest.startswith(b"\n"):
-        head, rest = b"\n", rest[1:]
-    return head + rest.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), data.endswith(b"\r")
-
-
-def _partial_suffix(data: bytearray, marker: bytes) -> int:
-    """Length of the longest suffix of ``data`` that is a proper prefix of ``marker``."""
-    for length in range(min(len(marker) - 1, len(data)), 0, -1):
-        if data.endswith(marker[:length]):
-            return length
-    return 0

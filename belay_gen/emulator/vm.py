@@ -7,13 +7,16 @@ installs the ``machine`` stub and runs ``boot.py``/``main.py`` before the REPL s
 
 from __future__ import annotations
 
+import array
 import contextlib
+import fcntl
 import importlib.util
 import os
 import pty
 import signal
 import subprocess
 import sys
+import termios
 import tty
 from importlib import resources
 from pathlib import Path
@@ -23,6 +26,8 @@ from belay_gen.errors import EmulatorUnavailable
 #: MicroPython code the VM runs at start-up: package data of ``belay_gen.board``.
 FIRMWARE_DIR = Path(str(resources.files("belay_gen.board.firmware")))
 MARKER = b"\x1b[belay-gen:ready]"
+#: Printed before boot.py runs: from here on the board takes input (and Ctrl-C).
+UP_MARKER = b"\x1b[belay-gen:up]"
 
 #: Test seam: while this environment variable is set (to a reason), no VM starts: BoardVM raises
 #: ``RuntimeError`` naming the reason. The test suite sets it for every test not marked
@@ -31,6 +36,27 @@ MARKER = b"\x1b[belay-gen:ready]"
 FORBID_VM_ENV = "BELAY_GEN_FORBID_VM"
 
 _LAUNCHER = "import sys, micropython_unix; sys.exit(micropython_unix.run_main(sys.argv[1:]))"
+
+#: Heap the board firmware keeps for itself (its modules, the jail, the stdio frames), added
+#: to a profile's heap so that board code sees the profile's heap free after boot.
+FIRMWARE_RESERVE = 24 * 1024
+
+#: The VM's whole environment: board code reads ``os.getenv``, and must not see the host's
+#: (passwords, tokens); the launcher needs nothing from it.
+VM_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+_PR_SET_PDEATHSIG = 1
+_LINUX = sys.platform == "linux"
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGKILL when the thread that started us ends (Linux)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the relay still stops its VM on close
 
 
 def emulator_available() -> bool:
@@ -41,7 +67,17 @@ def emulator_available() -> bool:
 class BoardVM:
     """A running MicroPython process whose stdio is the slave side of ``master_fd``."""
 
-    def __init__(self, root: Path, *, run_main: bool, trace_fd: int | None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        run_main: bool,
+        trace_fd: int | None,
+        nonce: str = "0",
+        flavour: str = "micropython",
+        heap: int | None = None,
+        die_with_parent: bool = False,
+    ) -> None:
         forbidden = os.environ.get(FORBID_VM_ENV)
         if forbidden:
             raise RuntimeError(f"a virtual board may not start here ({FORBID_VM_ENV}): {forbidden}")
@@ -52,24 +88,45 @@ class BoardVM:
             )
         master_fd, slave_fd = pty.openpty()
         tty.setraw(slave_fd)
+        #: The VM's end of its terminal: its unread input is the board's input ring.
+        self.slave_path = os.ttyname(slave_fd)
         bootstrap = (
             f"import sys;sys.path.insert(0,{str(FIRMWARE_DIR)!r});import _vboard;"
-            f"sys.path.pop(0);_vboard.start({str(root)!r},"
-            f"{-1 if trace_fd is None else trace_fd},{run_main},globals())"
+            f"_vboard.start({str(root)!r},"
+            f"{-1 if trace_fd is None else trace_fd},{run_main},globals(),"
+            f"{nonce!r},{flavour!r})"
         )
+        options = [] if heap is None else ["-X", f"heapsize={heap + FIRMWARE_RESERVE}"]
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _LAUNCHER, "micropython", "-i", "-c", bootstrap],
+                [sys.executable, "-c", _LAUNCHER, "micropython", *options, "-i", "-c", bootstrap],
                 stdin=slave_fd,
                 stdout=slave_fd,
                 stderr=slave_fd,
                 start_new_session=True,
                 pass_fds=() if trace_fd is None else (trace_fd,),
+                env=VM_ENV,
+                preexec_fn=_die_with_parent if die_with_parent and _LINUX else None,
             )
         finally:
             os.close(slave_fd)
         self.master_fd = master_fd
         self._stopped = False
+
+    def unread_input(self) -> int:
+        """Bytes sent to the VM that it has not read yet (0 if that cannot be known)."""
+        try:
+            fd = os.open(self.slave_path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError:
+            return 0
+        try:
+            count = array.array("i", [0])
+            fcntl.ioctl(fd, termios.FIONREAD, count)
+            return count[0]
+        except OSError:
+            return 0
+        finally:
+            os.close(fd)
 
     @property
     def pid(self) -> int:

@@ -34,6 +34,8 @@ from belay_gen.packages.paths import LIB_DIR, LOCK_FILE, unsafe_reason
 from belay_gen.project import PYPROJECT, Pyproject, load_pyproject
 
 MAIN = "main"
+#: A pyproject.toml larger than this is refused before it is read.
+MAX_PYPROJECT_BYTES = 4 * 1024 * 1024
 TABLE = ("tool", "belay")
 #: ``[tool.belay]`` keys; ``build`` belongs to ``belay-gen build``.
 KNOWN_KEYS = ("build", "dependencies", "group", "ignore", "name")
@@ -162,13 +164,31 @@ def load_project(start: Path) -> ProjectConfig:
     """
     from belay_gen.project import find_project
 
-    pyproject = load_pyproject(find_project(start))
+    root = find_project(start)
+    _check_size(root / PYPROJECT)
+    try:
+        pyproject = load_pyproject(root)
+    except RecursionError:  # tomllib parses nested arrays recursively
+        raise ConfigError(f"{root / PYPROJECT}: not valid TOML: nested too deeply") from None
     if not pyproject.exists:
         raise ConfigError(
             f"no {PYPROJECT} in {start.resolve()} or its parents: run belay-gen new NAME to"
             " start a project, or add a [tool.belay] table to your pyproject.toml"
         )
     return parse_project(pyproject)
+
+
+def _check_size(path: Path) -> None:
+    """Refuse a ``pyproject.toml`` too large to be one (it is read whole into memory)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # missing: load_pyproject says so
+    if size > MAX_PYPROJECT_BYTES:
+        raise ConfigError(
+            f"{path}: {size:,} bytes is over the {MAX_PYPROJECT_BYTES:,}-byte limit for a"
+            f" {PYPROJECT}; is it the right file?"
+        )
 
 
 def parse_project(pyproject: Pyproject) -> ProjectConfig:

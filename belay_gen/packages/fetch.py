@@ -10,17 +10,22 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 
 from belay_gen._version import __version__
 from belay_gen.errors import DownloadError
-from belay_gen.packages.locate import is_url
+from belay_gen.packages.locate import host_listed, host_of, is_url
 
 DEFAULT_TIMEOUT = 30.0
+#: Redirects followed per file (each one within a host or to an allowed host).
+MAX_REDIRECTS = 5
+#: Hosts (comma-separated ``host`` or ``host:port``) a download may be redirected to.
+ALLOWED_HOSTS_VARIABLE = "BELAY_GEN_ALLOWED_HOSTS"
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 _CHUNK = 64 * 1024
 
@@ -28,9 +33,12 @@ _CHUNK = 64 * 1024
 class Fetcher:
     """Gets the bytes of URLs and local files.
 
-    ``timeout`` bounds connecting, each read and the whole download (seconds);
-    ``max_bytes`` bounds each file. ``from_env`` reads ``BELAY_GEN_DOWNLOAD_TIMEOUT`` and
-    ``BELAY_GEN_DOWNLOAD_MAX_BYTES``.
+    ``timeout`` bounds connecting, each read and the whole download (seconds), redirects
+    included; ``max_bytes`` bounds each file. A redirect is followed (at most
+    :data:`MAX_REDIRECTS`) only to the same host, or to a host in ``allowed_hosts``
+    (``host`` or ``host:port``): a server must not send belay-gen to a host the project never
+    named. ``from_env`` reads ``BELAY_GEN_DOWNLOAD_TIMEOUT``, ``BELAY_GEN_DOWNLOAD_MAX_BYTES``
+    and ``BELAY_GEN_ALLOWED_HOSTS`` (comma-separated, e.g. ``objects.githubusercontent.com``).
     """
 
     def __init__(
@@ -38,21 +46,25 @@ class Fetcher:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        allowed_hosts: Collection[str] = (),
         session: requests.Session | None = None,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.allowed_hosts = frozenset(host.strip().lower() for host in allowed_hosts)
         self._session = session
 
     @classmethod
     def from_env(cls) -> Fetcher:
-        """A fetcher with limits from the environment (defaults: 30 s, 16 MiB)."""
+        """A fetcher with limits from the environment (defaults: 30 s, 16 MiB, no other
+        hosts)."""
         try:
             timeout = float(os.environ.get("BELAY_GEN_DOWNLOAD_TIMEOUT", DEFAULT_TIMEOUT))
             max_bytes = int(os.environ.get("BELAY_GEN_DOWNLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
         except ValueError as exc:
             raise DownloadError(f"bad BELAY_GEN_DOWNLOAD_* setting: {exc}") from None
-        return cls(timeout=timeout, max_bytes=max_bytes)
+        hosts = os.environ.get(ALLOWED_HOSTS_VARIABLE, "").split(",")
+        return cls(timeout=timeout, max_bytes=max_bytes, allowed_hosts=[h for h in hosts if h])
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -107,8 +119,25 @@ class Fetcher:
             self._session = requests.Session()
             self._session.headers["User-Agent"] = f"belay-gen/{__version__}"
         deadline = time.monotonic() + self.timeout
+        for _ in range(MAX_REDIRECTS + 1):
+            got = self._get_once(url, deadline)
+            if isinstance(got, bytes):
+                return got
+            url = got
+        raise DownloadError(f"GET {url}: more than {MAX_REDIRECTS} redirects")
+
+    def _get_once(self, url: str, deadline: float) -> bytes | str:
+        """The body at ``url``, or the checked URL its redirect leads to."""
+        assert self._session is not None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise DownloadError(f"GET {url}: timed out after {self.timeout:g} s")
         try:
-            with self._session.get(url, timeout=self.timeout, stream=True) as response:
+            with self._session.get(
+                url, timeout=left, stream=True, allow_redirects=False
+            ) as response:
+                if response.is_redirect:
+                    return self._redirect(url, response.headers.get("Location", ""))
                 if response.status_code != 200:
                     hint = (
                         ": check the URL, the ref and the path"
@@ -146,6 +175,22 @@ class Fetcher:
             raise DownloadError(f"GET {url}: cannot connect ({_reason(exc)})") from None
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise DownloadError(f"GET {url}: {_reason(exc)}") from None
+
+    def _redirect(self, url: str, location: str) -> str:
+        """Where a redirect from ``url`` leads, if belay-gen may follow it: an ``http(s)`` URL
+        on the same host (https never downgraded to http), or on an allowed host."""
+        target = urljoin(url, location)
+        if not is_url(target):
+            raise DownloadError(f"GET {url}: redirected to {target!r}, which is not an http(s) URL")
+        if url.startswith("https://") and not target.startswith("https://"):
+            raise DownloadError(f"GET {url}: redirected from https to plain http ({target})")
+        if host_of(target) != host_of(url) and not host_listed(target, self.allowed_hosts):
+            raise DownloadError(
+                f"GET {url}: redirected to another host, {host_of(target)}; belay-gen follows"
+                f" redirects only within a host unless {ALLOWED_HOSTS_VARIABLE} names the other"
+                f" one (e.g. {ALLOWED_HOSTS_VARIABLE}={urlsplit(target).hostname})"
+            )
+        return target
 
     @property
     def _limit(self) -> str:

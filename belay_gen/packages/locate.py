@@ -9,6 +9,9 @@ server)::
     BELAY_GEN_GITHUB_RAW_BASE=https://raw.githubusercontent.com
     BELAY_GEN_GITLAB_BASE=https://gitlab.com
     BELAY_GEN_INDEX=https://micropython.org/pi/v2
+
+A download is redirected only within its host, or to a host listed (comma-separated) in
+``BELAY_GEN_ALLOWED_HOSTS`` (see :class:`belay_gen.packages.fetch.Fetcher`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -99,6 +102,23 @@ Target = FileRef | FolderRef | ManifestRef | IndexRef
 def is_url(location: str) -> bool:
     """True for ``http://`` and ``https://`` locations."""
     return location.startswith(("http://", "https://"))
+
+
+def host_of(url: str) -> str:
+    """``host[:port]`` of an ``http(s)`` URL, lower-case (``""`` when it has none)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower()
+    return f"{host}:{port}" if port is not None else host
+
+
+def host_listed(url: str, hosts: Collection[str]) -> bool:
+    """True when ``url``'s host is in ``hosts`` (lower-case), as ``host`` or ``host:port``."""
+    host = host_of(url)
+    return bool(host) and (host in hosts or (urlsplit(url).hostname or "").lower() in hosts)
 
 
 def locate(uri: str, root: Path, endpoints: Endpoints, *, ref: str | None = None) -> Target:

@@ -32,9 +32,11 @@ from typing import Any
 
 from belay_gen.errors import PackageError
 from belay_gen.files import write_atomic
-from belay_gen.packages.paths import LOCK_FILE, unsafe_reason
+from belay_gen.packages.paths import LOCK_FILE, read_capped, unsafe_reason
 
 LOCK_VERSION = 1
+#: A lock larger than this is not one belay-gen wrote (thousands of files take ~1 MiB).
+MAX_LOCK_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -76,16 +78,16 @@ class Lock:
 
         Raises :class:`PackageError` when the file is damaged or names an unsafe path.
         """
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             return cls()
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = json.loads(read_capped(path, MAX_LOCK_BYTES).decode("utf-8"))
             if document.get("version") != LOCK_VERSION:
                 raise ValueError(f"unknown version {document.get('version')!r}")
             entries = {
                 name: _entry(name, entry) for name, entry in document["dependencies"].items()
             }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise PackageError(
                 f"{path} is damaged ({exc}): restore it from git, or delete it and run"
                 " belay-gen update"

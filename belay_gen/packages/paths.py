@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+from pathlib import Path
 
 #: Downloaded dependencies, laid out as they land in the board's ``/lib`` (commit it).
 LIB_DIR = ".belay-lib"
@@ -34,3 +37,16 @@ def unsafe_reason(path: str) -> str | None:
     if any(part in ("", ".") for part in parts):
         return "has an empty or '.' component"
     return None
+
+
+def read_capped(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path``; :class:`ValueError` when it is larger than
+    ``limit`` or not a regular file (a FIFO would block, ``/dev/zero`` never ends)."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise ValueError("not a regular file")
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit:,} bytes")
+    return data

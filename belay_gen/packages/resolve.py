@@ -42,6 +42,7 @@ from belay_gen.packages.locate import (
     locate,
     manifest_entry,
 )
+from belay_gen.packages.origin import shown_path
 from belay_gen.packages.paths import unsafe_reason
 
 #: package.json ``deps`` deeper than this are taken for a cycle.
@@ -120,13 +121,7 @@ class Resolver:
         return FetchedFile(dest, self._shown(location), data)
 
     def _shown(self, location: str) -> str:
-        if is_url(location):
-            return location
-        path = Path(location)
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return location if is_url(location) else shown_path(Path(location), self.root)
 
     # -- package.json ------------------------------------------------------------------------
     def _package(self, target: Target, seen: set[str], depth: int) -> Iterator[FetchedFile]:
@@ -171,6 +166,8 @@ def _manifest(location: str, data: bytes) -> dict[str, list[tuple[str, str]]]:
         document = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise PackageError(f"{location}: not a valid package.json ({exc})") from None
+    except RecursionError:  # json nests arrays with the C stack: a hostile file can be deep
+        raise PackageError(f"{location}: not a valid package.json (nested too deeply)") from None
     if not isinstance(document, dict):
         raise PackageError(f"{location}: a package.json must be a JSON object")
     checked: dict[str, list[tuple[str, str]]] = {}

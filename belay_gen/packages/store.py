@@ -7,8 +7,10 @@ what no listed dependency owns; ``verify`` reads the cached files back against t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,19 +49,33 @@ def check_conflicts(lock: Lock, name: str, files: Mapping[str, FetchedFile]) -> 
 
 
 def commit(lib_dir: Path, lock: Lock, dep: Dependency, files: Mapping[str, FetchedFile]) -> Change:
-    """Make ``lib_dir`` hold ``files`` for ``dep`` and record them in ``lock`` (in memory)."""
+    """Make ``lib_dir`` hold ``files`` for ``dep`` and record them in ``lock`` (in memory).
+
+    All or nothing: every changed file is first written beside its target, then all are
+    renamed into place; an :class:`OSError` on the way (a full disk, a folder that cannot be
+    written) leaves the previous copy complete and raises :class:`PackageError`.
+    """
     check_root(lib_dir)
     check_conflicts(lock, dep.name, files)
     change = Change()
+    pending: dict[Path, bytes] = {}
     for dest, fetched in sorted(files.items()):
         target = _target(lib_dir, dest)
-        if target.is_file() and target.read_bytes() == fetched.data:
-            change.unchanged.append(dest)
-            continue
-        if target.is_dir():
+        if target.is_dir() and not target.is_symlink():
             raise PackageError(f"{target} is a folder, but {dep.name} installs a file there")
-        write_atomic(target, fetched.data)
-        change.written.append(dest)
+        if not target.is_symlink() and target.is_file() and target.read_bytes() == fetched.data:
+            change.unchanged.append(dest)
+        else:
+            pending[target] = fetched.data
+            change.written.append(dest)
+    try:
+        _replace_all(lib_dir, pending)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise PackageError(
+            f"cannot write {dep.name} into {LIB_DIR}: {exc.strerror or exc}{where}; its previous"
+            " copy is kept: fix the cause (disk space, permissions) and run belay-gen update"
+        ) from None
     previous = lock.entries.get(dep.name)
     lock.entries[dep.name] = LockEntry(
         dep.group,
@@ -69,9 +85,78 @@ def commit(lib_dir: Path, lock: Lock, dep: Dependency, files: Mapping[str, Fetch
     if previous is not None:
         owned = lock.owned()
         for dest in sorted(set(previous.files) - set(files)):
-            if dest not in owned and _unlink(lib_dir, dest):
-                change.removed.append(dest)
+            try:
+                if dest not in owned and _unlink(lib_dir, dest):
+                    change.removed.append(dest)
+            except OSError as exc:  # the new copy is complete; this file is now a stray
+                raise PackageError(
+                    f"{dep.name} was updated, but {LIB_DIR}/{dest}, which it no longer has,"
+                    f" cannot be removed ({exc.strerror or exc}): delete it by hand"
+                ) from None
     return change
+
+
+def _replace_all(lib_dir: Path, pending: Mapping[Path, bytes]) -> None:
+    """Write every ``pending`` file, or (after an :class:`OSError`) none of them.
+
+    Stage all, then rename all; should a rename fail, the ones done are put back.
+    """
+    staged: dict[Path, Path] = {}
+    created: list[Path] = []
+    try:
+        for target, data in pending.items():
+            created.extend(_make_folders(target.parent))
+            staged[target] = _stage(target, data)
+        done: list[tuple[Path, bytes | None]] = []
+        try:
+            for target, temp in staged.items():
+                plain = target.is_file() and not target.is_symlink()
+                before = target.read_bytes() if plain else None
+                os.replace(temp, target)
+                done.append((target, before))
+        except OSError:
+            for target, before in reversed(done):
+                with contextlib.suppress(OSError):
+                    if before is None:
+                        target.unlink()
+                    else:
+                        write_atomic(target, before)
+            raise
+    except OSError:
+        for temp in staged.values():
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                _prune(lib_dir, folder)
+        raise
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; the ones created, outermost first."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+    return list(reversed(missing))
+
+
+def _stage(target: Path, data: bytes) -> Path:
+    """``data`` in a new temp file beside ``target``, with the permissions of a new file."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    temp = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.chmod(temp, 0o666 & ~mask)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
 
 
 def drop_unlisted(lib_dir: Path, lock: Lock, listed: Iterable[str]) -> list[str]:

@@ -16,6 +16,7 @@ from belay_gen.packages.config import Dependency, ProjectConfig
 from belay_gen.packages.fetch import Fetcher
 from belay_gen.packages.locate import Endpoints
 from belay_gen.packages.lock import Lock
+from belay_gen.packages.origin import check_locked_entry
 from belay_gen.packages.paths import LIB_DIR, LOCK_FILE
 from belay_gen.packages.resolve import FetchedFile, Resolver
 from belay_gen.packages.store import commit, drop_unlisted, locked_entry, stray_files
@@ -141,6 +142,10 @@ def _frozen(
             " run belay-gen update (without --frozen)"
         )
     entries = [(dep, locked_entry(lock, dep)) for dep in deps]  # all checked before fetching
+    for dep, entry in entries:
+        check_locked_entry(
+            dep, entry, config.root, resolver.endpoints, resolver.fetcher.allowed_hosts
+        )
     fetched: list[tuple[Dependency, dict[str, FetchedFile]]] = []
     for dep, entry in entries:
         files = {}
@@ -148,9 +153,8 @@ def _frozen(
             got = resolver.refetch(dest, locked.url)
             if got.sha256 != locked.sha256:
                 raise LockMismatchError(
-                    f"{locked.url} changed since {LOCK_FILE} was written (sha256 {got.sha256[:12]},"
-                    f" locked {locked.sha256[:12]}): run belay-gen update {dep.name} to accept"
-                    " the new content"
+                    f"{locked.url} changed since {LOCK_FILE} was written: run belay-gen update"
+                    f" {dep.name} to accept the new content"
                 )
             files[dest] = got
         fetched.append((dep, files))

@@ -8,6 +8,7 @@ nonce is chosen per connection so user output cannot forge a frame.
 from __future__ import annotations
 
 import ast
+import decimal
 import math
 import secrets
 from collections.abc import Iterable
@@ -17,9 +18,14 @@ from belay_gen.errors import ResultNotLiteralError
 
 RESULT = "R"
 YIELD = "Y"
+#: The end of a program that returns nothing: a frame without a value.
+END = "E"
+#: The board function that prints an END frame (``board/snippets/frames.py``).
+END_FUNCTION = "__belay_e"
 #: The board function that prints a result frame (``board/snippets/frames.py``).
 RESULT_FUNCTION = "__belay_r"
 _CONSTANTS: dict[str, object] = {"None": None, "True": True, "False": False}
+_INT_DIGITS = 4000  # under CPython's default int/str conversion limit (4300 digits)
 _LITERAL_SCALARS = (bool, int, float, complex, str, bytes, type(None))
 
 
@@ -76,26 +82,41 @@ class FrameParser:
     """Splits board output into user text and result frames for one connection's nonce."""
 
     def __init__(self, nonce: str) -> None:
-        self._markers = {f"_BELAY{kind}{nonce} ": kind for kind in (RESULT, YIELD)}
+        self._markers = {f"_BELAY{kind}{nonce} ": kind for kind in (RESULT, YIELD, END)}
+        #: The frame markers as they appear on the wire.
+        self.markers = tuple(marker.encode() for marker in self._markers)
 
     def parse_line(self, line: str) -> Frame | None:
-        """The frame in ``line``, or None when the line is ordinary output."""
+        """The frame that is all of ``line``, or None when the line is ordinary output."""
+        before, frame = self.split_line(line)
+        return frame if not before else None
+
+    def split_line(self, line: str) -> tuple[str, Frame | None]:
+        """``(output, frame)``: a frame may follow output the task printed without ending its
+        line (``print(x, end="")``), so its marker is looked for anywhere in the line."""
         for marker, kind in self._markers.items():
-            if line.startswith(marker):
-                type_name, _, text = line[len(marker) :].rstrip("\r\n").partition(" ")
-                return Frame(kind, decode_value(text, type_name))
-        return None
+            start = line.find(marker)
+            if start >= 0:
+                if kind == END:
+                    return line[:start], Frame(END, None)
+                type_name, _, text = line[start + len(marker) :].rstrip("\r\n").partition(" ")
+                return line[:start], Frame(kind, decode_value(text, type_name))
+        return line, None
 
 
 def decode_value(text: str, type_name: str) -> object:
     """Read a board ``repr``; a value that is not a literal raises ResultNotLiteralError."""
     if text in _CONSTANTS:  # the commonest results, without a trip through the parser
         return _CONSTANTS[text]
-    if type_name == "int" and text.lstrip("-").isdigit():
-        return int(text)
+    digits = text[1:] if text.startswith("-") else text
+    if type_name == "int" and digits.isdigit() and digits.isascii():  # not "--5", not "²"
+        if len(text) < _INT_DIGITS:
+            return int(text)
+        # int() refuses more digits than sys.get_int_max_str_digits(); Decimal does not.
+        return int(decimal.Decimal(text))
     try:
         return ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         raise ResultNotLiteralError(
             f"the task returned a {type_name}, which cannot travel back to the host "
             f"(repr {text[:80]!r}); return a literal (None, bool, int, float, str, bytes, "

@@ -2,17 +2,28 @@
 
 This is the single call point between the runtime and the compiler for ``@device.task``
 and friends (and for minifying ``device(cmd)`` commands): the source comes from ``inspect``,
-the rest is the compiler's pipeline.
+the rest is the compiler's pipeline. Compiled tasks are cached on disk, keyed by a hash of
+their source, place and the compiler, so a program started again compiles nothing (and does
+not load libcst) for tasks it did not change.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import hashlib
 import inspect
+import json
+import os
+import stat
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from belay_gen.compiler.fingerprint import compiler_fingerprint
+from belay_gen.files import cache_root, write_atomic
 from belay_gen.runtime.tracebacks import SourceSpan
 
 
@@ -52,9 +63,11 @@ def minify_source(code: str) -> str:
 def compile_for_board(
     func: Callable[..., Any], *, kind: str, minify: bool = True
 ) -> CompiledForBoard:
-    """Compile ``func`` (a plain function with a source file) with the compiler's pipeline."""
-    from belay_gen.compiler import compile_function
+    """Compile ``func`` (a plain function with a source file) with the compiler's pipeline.
 
+    A function compiled before, by this compiler, from the same source at the same place,
+    comes from the on-disk cache (:func:`task_cache_folder`) without loading the compiler.
+    """
     try:
         lines, first_line = inspect.getsourcelines(func)
         filename = inspect.getsourcefile(func) or "<unknown>"
@@ -63,17 +76,127 @@ def compile_for_board(
             f"cannot read the source of {getattr(func, '__name__', func)!r} ({exc}); "
             "tasks must be defined in a file, not typed at an interactive prompt"
         ) from None
+    source = textwrap.dedent("".join(lines))
+    key = _cache_key(source, filename, first_line, kind, minify)
+    cached = _read_entry(key, func.__name__)
+    if cached is not None:
+        name, device_code, body_code, line, is_generator = cached
+        return CompiledForBoard(
+            name, device_code, body_code, SourceSpan(filename, line), is_generator
+        )
+
+    from belay_gen.compiler import compile_function
+
     compiled = compile_function(
-        textwrap.dedent("".join(lines)),
-        filename=filename,
-        first_line=first_line,
-        kind_hint=kind,
-        minify=minify,
+        source, filename=filename, first_line=first_line, kind_hint=kind, minify=minify
     )
-    return CompiledForBoard(
+    result = CompiledForBoard(
         name=compiled.name,
         device_code=compiled.device_code,
         body_code=compiled.body_code,
         span=SourceSpan(filename, compiled.line_offset + 1),
         is_generator=compiled.kind == "generator",
     )
+    _write_entry(key, result)
+    return result
+
+
+# --- the on-disk cache of compiled tasks -------------------------------------------------------
+
+_ENTRY_FIELDS = {"key": str, "name": str, "device_code": str, "body_code": str,
+                 "line": int, "is_generator": bool}  # fmt: skip
+
+
+def task_cache_folder() -> Path:
+    """Where compiled tasks are kept: ``tasks`` under :func:`belay_gen.files.cache_root`."""
+    return cache_root() / "tasks"
+
+
+def _cache_key(source: str, filename: str, first_line: int, kind: str, minify: bool) -> str:
+    what = json.dumps([compiler_fingerprint(), source, filename, first_line, kind, minify])
+    return hashlib.sha256(what.encode()).hexdigest()
+
+
+def _entry_path(key: str) -> Path:
+    return task_cache_folder() / key[:2] / f"{key}.json"
+
+
+def _read_entry(key: str, function_name: str) -> tuple[str, str, str, int, bool] | None:
+    """The cached compile for ``key``, or ``None``: missing, unreadable, or failing any check.
+
+    The entry becomes code that runs on the board, so it is checked, not trusted: a file
+    others could have written (not ours, or writable by group or others) is ignored; its
+    JSON must have exactly the expected fields and types, name ``key`` and carry the hash of
+    its content; and both texts must parse, the device code defining ``function_name``.
+    """
+    path = _entry_path(key)
+    try:
+        with path.open("rb") as stream:
+            if not _is_private(os.fstat(stream.fileno())):
+                return None
+            data = stream.read(1 << 22)
+        document = json.loads(data)
+        digest = document.pop("digest")
+        if digest != _digest(document) or document.get("key") != key:
+            return None
+        if document.keys() != _ENTRY_FIELDS.keys() or not all(
+            type(document[name]) is kind for name, kind in _ENTRY_FIELDS.items()
+        ):
+            return None
+        name, device_code, body_code = (
+            document["name"],
+            document["device_code"],
+            document["body_code"],
+        )
+        if name != function_name or not _defines(device_code, name) or not _parses(body_code):
+            return None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return name, device_code, body_code, document["line"], document["is_generator"]
+
+
+def _write_entry(key: str, compiled: CompiledForBoard) -> None:
+    document: dict[str, object] = {
+        "key": key,
+        "name": compiled.name,
+        "device_code": compiled.device_code,
+        "body_code": compiled.body_code,
+        "line": compiled.span.first_line,
+        "is_generator": compiled.is_generator,
+    }
+    document["digest"] = _digest(document)
+    path = _entry_path(key)
+    with contextlib.suppress(OSError):  # an unwritable cache only means no caching
+        write_atomic(path, json.dumps(document).encode())
+        path.chmod(0o600)  # under a umask of 002 too, the read check accepts it
+
+
+def _digest(document: dict[str, object]) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def _is_private(status: os.stat_result) -> bool:
+    if not stat.S_ISREG(status.st_mode):
+        return False
+    if os.name != "posix":
+        return True
+    return status.st_uid == os.getuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _defines(code: str, name: str) -> bool:
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
+        for node in tree.body
+    )
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return True

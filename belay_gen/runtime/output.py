@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from belay_gen.errors import ResultNotLiteralError
-from belay_gen.runtime.codec import Frame, FrameParser
+from belay_gen.runtime.codec import END, RESULT, Frame, FrameParser
 
 
 class _CurrentStdout(io.TextIOBase):
@@ -25,11 +25,22 @@ class _CurrentStdout(io.TextIOBase):
 STDOUT: TextIO = _CurrentStdout()  # type: ignore[assignment]
 
 
+#: Frames a program prints last: once one came, the program is done.
+_LAST = (RESULT, END)
+#: Longest line kept whole: a longer run of output without a newline is passed on in pieces.
+MAX_LINE = 64 * 1024
+#: Longest result frame: a longer one is refused (ResultNotLiteralError) and dropped.
+MAX_FRAME = 64 * 1024 * 1024
+
+
 class LineRouter:
     """Feeds board stdout chunks; writes complete user lines to ``stream`` as they arrive.
 
-    Lines that are result frames for this connection go to ``on_frame`` instead. Feed it
-    from a ``stdout_callback`` so prints appear while the code still runs.
+    Lines that are result frames for this connection go to ``on_frame`` instead; a frame may
+    follow output the task printed without a newline. Memory stays bounded: output without a
+    newline is passed on in pieces of ``MAX_LINE`` bytes, and a frame longer than
+    ``MAX_FRAME`` is refused. Feed it from a ``stdout_callback`` so prints appear while the
+    code still runs.
     """
 
     def __init__(
@@ -41,30 +52,86 @@ class LineRouter:
         self._parser = parser
         self._stream = stream
         self._on_frame = on_frame
-        self._partial = b""
+        self._markers = parser.markers
+        self._keep = len(self._markers[0]) - 1  # every marker has the same length
+        self._partial = bytearray()
+        self._scanned = 0  # bytes of _partial already known to hold no newline
+        self._dropping = False  # inside an over-long frame, until its newline
         #: A result that could not be decoded; raised by the caller once the board is done.
         self.error: ResultNotLiteralError | None = None
+        #: True once a result or end frame arrived, decoded or not: the program is done.
+        self.result_seen = False
+
+    @property
+    def pending(self) -> bytes:
+        """The start of a line not passed on yet."""
+        return bytes(self._partial)
 
     def feed(self, chunk: bytes) -> None:
-        data = self._partial + chunk
-        lines = data.split(b"\n")
-        self._partial = lines.pop()
-        for raw in lines:
-            self._route(raw.rstrip(b"\r").decode("utf-8", "replace"), newline=True)
+        self._partial += chunk
+        while (end := self._partial.find(b"\n", self._scanned)) >= 0:
+            line = bytes(self._partial[:end])
+            del self._partial[: end + 1]
+            self._scanned = 0
+            if self._dropping:
+                self._dropping = False
+                continue
+            self._route(line.rstrip(b"\r").decode("utf-8", "replace"), newline=True)
+        self._scanned = len(self._partial)
+        if len(self._partial) > MAX_LINE:
+            self._overflow()
 
     def close(self) -> None:
         """Flush a last line that had no newline."""
-        if self._partial:
+        if self._partial and not self._dropping:
             self._route(self._partial.rstrip(b"\r").decode("utf-8", "replace"), newline=False)
-            self._partial = b""
+        self._partial.clear()
+        self._scanned = 0
+        self._dropping = False
+
+    def _overflow(self) -> None:
+        if self._dropping:
+            self._partial.clear()
+            self._scanned = 0
+            return
+        frame_at = min((i for m in self._markers if (i := self._partial.find(m)) >= 0), default=-1)
+        if frame_at < 0:  # plain output: pass on all but what may be the start of a marker
+            self._write_piece(len(self._partial) - self._keep)
+            return
+        if frame_at:
+            self._write_piece(frame_at)
+        if len(self._partial) > MAX_FRAME:
+            self.result_seen = True
+            self.error = self.error or ResultNotLiteralError(
+                f"a result longer than {MAX_FRAME // (1024 * 1024)} MB cannot travel back to "
+                "the host; return less, or write it to a file and sync it"
+            )
+            self._partial.clear()
+            self._dropping = True
+        self._scanned = len(self._partial)
+
+    def _write_piece(self, size: int) -> None:
+        while 0 < size < len(self._partial) and 0x80 <= self._partial[size] < 0xC0:
+            size -= 1  # never split a UTF-8 character
+        piece = bytes(self._partial[:size])
+        del self._partial[:size]
+        self._scanned = len(self._partial)
+        if self._stream is not None and piece:
+            self._stream.write(piece.decode("utf-8", "replace"))
+            self._stream.flush()
 
     def _route(self, line: str, *, newline: bool) -> None:
         try:
-            frame = self._parser.parse_line(line)
+            before, frame = self._parser.split_line(line)
         except ResultNotLiteralError as exc:
             self.error = self.error or exc
+            self.result_seen = True
             return
         if frame is not None:
+            self.result_seen = self.result_seen or frame.kind in _LAST
+            if before and self._stream is not None:
+                self._stream.write(before)
+                self._stream.flush()
             self._on_frame(frame)
         elif self._stream is not None:
             self._stream.write(line + "\n" if newline else line)

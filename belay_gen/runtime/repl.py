@@ -22,11 +22,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from belay_gen.errors import (
+    BoardResetError,
     ConnectionLost,
     DeviceTimeoutError,
     ProtocolError,
     ResultNotLiteralError,
 )
+from belay_gen.runtime.answer import (
+    BoardRestarted,
+    Ending,
+    await_ok,
+    never,
+    read_answer,
+    read_waiting,
+    shows_reset,
+)
+from belay_gen.runtime.paste import upload
 from belay_gen.runtime.tracebacks import board_exception
 from belay_gen.runtime.transport.base import Transport
 from belay_gen.runtime.transport.reader import NoAnswer, Reader
@@ -190,13 +201,20 @@ class RawRepl:
         timeout: float | None = None,
         stdout_callback: StdoutCallback | None = None,
         paste: bool | None = None,
+        promised: bool = False,
+        framed: Callable[[], bool] | None = None,
+        idle: StdoutCallback | None = None,
     ) -> ExecResult:
         """Run ``code`` on the board and return its stdout and error text.
 
         Code of up to 256 bytes goes in one plain-raw write; larger code uses raw-paste mode
         when the board supports it (asked once per connection), else paced plain raw;
         ``paste=True`` asks for raw-paste whatever the size, ``paste=False`` sends plain raw.
-        ``stdout_callback`` receives stdout chunks as they arrive. After
+        ``stdout_callback`` receives stdout chunks as they arrive (and the result's ``stdout``
+        is then empty: a program may print more than memory holds). ``promised``: the code
+        ends by printing a result frame, and ``framed()`` says whether it came (see
+        :mod:`~belay_gen.runtime.answer`); ``idle`` takes what a board thread printed
+        outside the program's output. A board reset raises :class:`BoardResetError`. After
         ``timeout`` seconds the board is interrupted, brought back to the raw prompt and
         :class:`DeviceTimeoutError` raised; a host ``KeyboardInterrupt`` is handled the same
         way and re-raised.
@@ -205,7 +223,8 @@ class RawRepl:
         # raw-paste's extra handshake round trip; larger code uses raw-paste flow control.
         if paste is None:
             paste = len(code) > _PLAIN_CHUNK and self._raw_paste is not False
-        return self._exec(code, timeout, stdout_callback, paste=paste)
+        ending = Ending(promised, framed or never, idle)
+        return self._exec(code, timeout, stdout_callback, paste=paste, ending=ending)
 
     def exec_or_raise(
         self,
@@ -243,6 +262,7 @@ class RawRepl:
         callback: StdoutCallback | None,
         *,
         paste: bool,
+        ending: Ending | None = None,
     ) -> ExecResult:
         data = code.encode() if isinstance(code, str) else bytes(code)
         if b"\x03" in data or b"\x04" in data:
@@ -254,27 +274,41 @@ class RawRepl:
         if not self._in_raw:
             self.enter()
         deadline = None if timeout is None else time.monotonic() + timeout
+        ending = ending or Ending(False, never, None)
         stdout = bytearray()
-
-        def sink(chunk: bytes) -> None:
-            stdout.extend(chunk)
-            if callback is not None:
-                callback(chunk)
-
-        error = bytearray()
+        sink = callback if callback is not None else stdout.extend
         self._in_raw = False
         with self._left_usable(timeout):
             if paste:
-                self._send_paste(data, deadline)
+                self._send_paste(data, deadline, ending.idle)
             else:
-                self._send_plain(data, deadline)
-            self._read_until(_EOT, deadline, sink, "the end of the program's output")
-            self._read_until(_EOT, deadline, error.extend, "the end of the error output")
-            self._expect(b">", self._step(deadline))
+                self._send_plain(data, deadline, ending.idle)
+            error = read_answer(
+                self.reader,
+                deadline,
+                sink,
+                promised=ending.promised,
+                framed=ending.framed,
+                idle=ending.idle,
+            )
         self._in_raw = True
         return ExecResult(bytes(stdout), error.decode("utf-8", "replace"))
 
-    def _send_plain(self, code: bytes, deadline: float | None) -> None:
+    def drain_idle(self, sink: StdoutCallback | None) -> bool:
+        """Pass what the board printed since the last answer (a board thread, a timer) to
+        ``sink``; True when it shows that the board reset (the session must be rebuilt)."""
+        data = read_waiting(self.reader)
+        if data and sink is not None:
+            sink(data)
+        if data and (shows_reset(data) or b"soft reboot" in data):
+            self._in_raw = False
+            self.defined.clear()
+            return True
+        return False
+
+    def _send_plain(
+        self, code: bytes, deadline: float | None, idle: StdoutCallback | None = None
+    ) -> None:
         last = len(code) - _PLAIN_CHUNK
         for start in range(0, len(code), _PLAIN_CHUNK):
             chunk = code[start : start + _PLAIN_CHUNK]
@@ -283,50 +317,28 @@ class RawRepl:
             else:
                 self.transport.write(chunk)
                 time.sleep(_PLAIN_PAUSE)
-        self._expect(b"OK", self._step(deadline))
+        await_ok(self.reader, self._step(deadline), idle)
 
-    def _send_paste(self, code: bytes, deadline: float | None) -> None:
+    def _send_paste(
+        self, code: bytes, deadline: float | None, idle: StdoutCallback | None = None
+    ) -> None:
         self.transport.write(b"\x05A\x01")
         step = self._step(deadline)
         head = self.reader.take(2, step, "the raw-paste answer")
         if head == b"R\x00":  # understood, but not supported
             self._raw_paste = False
-            return self._send_plain(code, deadline)
+            return self._send_plain(code, deadline, idle)
         if head == b"ra":  # an old board: took it as Ctrl-A and printed a fresh banner
             self._read_until(_BANNER_AFTER_RA, step, what="the raw REPL banner")
             self._raw_paste = False
-            return self._send_plain(code, deadline)
+            return self._send_plain(code, deadline, idle)
         if head != b"R\x01":
             raise ProtocolError(
                 f"{self.transport.description} answered the raw-paste request with {head!r}"
             )
         self._raw_paste = True
         window = int.from_bytes(self.reader.take(2, step, "the raw-paste window size"), "little")
-        remain, pos = window, 0
-        while pos < len(code):
-            # Count the grants (\x01) already here; block for one only when out of window.
-            while remain == 0 or self.reader.buffer:
-                if not self.reader.buffer:
-                    self.reader.fill(self._step(deadline), "a raw-paste window grant")
-                flag = self.reader.buffer[0]
-                del self.reader.buffer[0]
-                if flag == 1:
-                    remain += window
-                elif flag == 4:  # the board stopped reading (e.g. a syntax error): confirm
-                    self.transport.write(_EOT)
-                    return None
-                else:
-                    raise ProtocolError(f"unexpected byte {flag:#04x} during raw-paste upload")
-            chunk = code[pos : pos + remain]
-            pos += len(chunk)
-            remain -= len(chunk)
-            self.transport.write(chunk + _EOT if pos >= len(code) else chunk)
-        while True:  # the board acknowledges the end with \x04 (grants may come first)
-            flag = self.reader.take(1, self._step(deadline), "the raw-paste end acknowledgement")[0]
-            if flag == 4:
-                return None
-            if flag != 1:
-                raise ProtocolError(f"unexpected byte {flag:#04x} ending the raw-paste upload")
+        upload(self.reader, code, window, lambda: self._step(deadline))
 
     # -- recovery ----------------------------------------------------------------------------
 
@@ -354,6 +366,13 @@ class RawRepl:
             yield
         except NoAnswer as exc:
             raise self._timed_out(exc.what, timeout) from None
+        except BoardRestarted:
+            self._in_raw = False
+            self.defined.clear()
+            raise BoardResetError(
+                f"{self.transport.description} reset while the call ran (boot text and a fresh"
+                " prompt arrived); the call may have run partly and was not run again"
+            ) from None
         except (ConnectionLost, DeviceTimeoutError):
             raise  # the link itself failed (gone, or not taking data): nothing to recover
         except BaseException:

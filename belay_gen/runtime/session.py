@@ -18,10 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from belay_gen.errors import ConnectionLost, ProtocolError
-from belay_gen.runtime.codec import RESULT_FUNCTION, Frame, FrameParser, new_nonce
+from belay_gen.errors import BoardResetError, ConnectionLost, ProtocolError
+from belay_gen.runtime.codec import (
+    END_FUNCTION,
+    RESULT,
+    RESULT_FUNCTION,
+    Frame,
+    FrameParser,
+    new_nonce,
+)
 from belay_gen.runtime.implementation import Implementation, probe_program
-from belay_gen.runtime.output import LineRouter
+from belay_gen.runtime.output import STDOUT, LineRouter
 from belay_gen.runtime.repl import RawRepl
 from belay_gen.runtime.snippets import mark_defined, snippet, undefined
 from belay_gen.runtime.tracebacks import SourceSpan, board_exception
@@ -32,6 +39,17 @@ if TYPE_CHECKING:
 
 #: Commands (``device(cmd)`` with ``record=True``) a reconnect replays: the most recent ones.
 MAX_COMMANDS = 1000
+#: Limit of the connect exec (frames, startup, probe) when the Device sets no ``timeout``.
+CONNECT_TIMEOUT = 10.0
+#: Calls that print a result frame last (a task call or trailing expression, a generator,
+#: a thread start).
+_FRAMED_CALLS = (f"{RESULT_FUNCTION}(", "__belay_g(", "__belay_t(")
+
+
+def _ends_with_frame(code: str) -> bool:
+    """True when the last line of ``code`` is a call that prints a result frame, so the
+    program, unless it raises, ends with one (printed data cannot end it early)."""
+    return code.rstrip().rpartition("\n")[2].startswith(_FRAMED_CALLS)
 
 
 @dataclass(frozen=True)
@@ -125,6 +143,9 @@ class Session:
         #: Function name -> where it lives on the host, to map board tracebacks.
         self.spans: dict[str, SourceSpan] = {}
         self.closed = False
+        #: Where output the board prints between calls goes (board threads, timers, a
+        #: thread's uncaught exception); ``None`` drops it.
+        self.idle_stream: TextIO | None = STDOUT
         self._password = password
         self._connect(transport)
 
@@ -134,30 +155,57 @@ class Session:
             transport = open_transport(self.port, password=self._password)
         self.transport = transport
         try:
-            repl = RawRepl(transport)
-            repl.enter()
-            if not transport.reset_drops_link:
-                repl.soft_reset()
-            nonce = new_nonce()
-            parser = FrameParser(nonce)
-            startup = snippet("startup.py") if self.startup is None else self.startup
-            code = f"__belay_nonce={nonce!r}\n{snippet('frames.py')}{startup}\n"
-            code += probe_program(RESULT_FUNCTION + "({})")
-            answers: list[object] = []
-            router = LineRouter(parser, None, lambda frame: answers.append(frame.value))
-            # The user's own startup code may take as long as it needs, as it always could.
-            limit = 10.0 if self.startup is None else None
-            outcome = repl.exec(code, timeout=limit, stdout_callback=router.feed)
-            router.close()
-            if not outcome.ok:
-                raise board_exception(outcome.error)
-            if router.error is not None or not answers:
-                raise ProtocolError(f"{transport.description} did not answer the connect probe")
-            self.implementation = Implementation.from_value(answers[-1])
+            self._setup(transport)
         except BaseException:
             transport.close()
             raise
+
+    def _setup(self, transport: Transport) -> None:
+        """Bring the board behind ``transport`` to a known state and define our helpers."""
+        repl = RawRepl(transport)
+        repl.enter()
+        if not transport.reset_drops_link:
+            repl.soft_reset()
+        nonce = new_nonce()
+        parser = FrameParser(nonce)
+        startup = snippet("startup.py") if self.startup is None else self.startup
+        code = f"__belay_nonce={nonce!r}\n{snippet('frames.py')}{startup}\n"
+        code += probe_program(RESULT_FUNCTION + "({})")
+        answers: list[object] = []
+        router = LineRouter(parser, None, lambda frame: answers.append(frame.value))
+        # The user's own startup code may take as long as it needs (unless the Device
+        # sets a timeout), as it always could; ours has a deadline.
+        limit = self.timeout
+        if limit is None and self.startup is None:
+            limit = CONNECT_TIMEOUT
+        outcome = repl.exec(
+            code,
+            timeout=limit,
+            stdout_callback=router.feed,
+            promised=True,
+            framed=lambda: router.result_seen,
+            idle=self._idle,
+        )
+        router.close()
+        if not outcome.ok:
+            raise board_exception(outcome.error)
+        if router.error is not None or not answers:
+            raise ProtocolError(f"{transport.description} did not answer the connect probe")
+        self.implementation = Implementation.from_value(answers[-1])
         self.repl, self._parser = repl, parser
+
+    def _idle(self, data: bytes) -> None:
+        stream = self.idle_stream
+        if stream is not None:
+            stream.write(data.replace(b"\r\n", b"\n").decode("utf-8", "replace"))
+            stream.flush()
+
+    def restore(self) -> None:
+        """After a board reset (the link kept): set the session up again on the same link and
+        replay the history."""
+        with self.lock:
+            self._setup(self.transport)
+            self._replay()
 
     def reconnect(self, attempts: int | None = None) -> None:
         """Reconnect and replay the history; ``attempts`` tries (default: the Session's;
@@ -183,11 +231,14 @@ class Session:
                             f"could not reconnect to {self.port} after {tries} attempt(s): {exc}"
                         ) from exc
                     time.sleep(self.reconnect_delay)
-            for step in list(self.history):
-                if isinstance(step, Sync):
-                    self._sync(step)
-                else:
-                    self.run(step.code)
+            self._replay()
+
+    def _replay(self) -> None:
+        for step in list(self.history):
+            if isinstance(step, Sync):
+                self._sync(step)
+            else:
+                self.run(step.code)
 
     def close(self) -> None:
         """Release the link; later calls raise :class:`ConnectionLost`."""
@@ -244,14 +295,43 @@ class Session:
         spans: Mapping[str, SourceSpan] | None,
         needs: Sequence[str],
     ) -> Any:
+        if self.repl.drain_idle(self._idle):  # the board reset while the host was idle
+            self.restore()
         results: list[object] = []
-        handler = on_frame if on_frame is not None else (lambda frame: results.append(frame.value))
-        router = LineRouter(self._parser, stream_out, handler)
+
+        def collect(frame: Frame) -> None:
+            if frame.kind == RESULT:
+                results.append(frame.value)
+
+        router = LineRouter(self._parser, stream_out, on_frame or collect)
+        if not _ends_with_frame(code):
+            # An end frame, which printed data cannot forge, so nothing printed (by the code or
+            # a board thread) can end the answer early or make it hang (runtime/answer.py).
+            code = f"{code.rstrip()}\n{END_FUNCTION}()\n"
         if needs:
             code = undefined(self.repl, needs) + code
-        outcome = self.repl.exec(code, timeout=timeout, stdout_callback=router.feed)
+        try:
+            outcome = self.repl.exec(
+                code,
+                timeout=timeout,
+                stdout_callback=router.feed,
+                promised=True,
+                framed=lambda: router.result_seen,
+                idle=self._idle,
+            )
+        except BoardResetError:
+            router.close()
+            self.restore()
+            raise
         router.close()
         if not outcome.ok:
+            if "NameError" in outcome.error and "'__belay_" in outcome.error:
+                # Our helpers are gone: the board reset without printing where we could see.
+                self.restore()
+                raise BoardResetError(
+                    f"{self.port} lost its state (a reset?); the session was restored, and the"
+                    " call, which may have run partly, was not run again"
+                )
             raise board_exception(outcome.error, self.spans if spans is None else spans)
         if router.error is not None:
             raise router.error
@@ -273,3 +353,19 @@ class Session:
         from belay_gen.runtime.sync.folder import sync_folder
 
         return sync_folder(self.repl, step.folder, **step.options)
+
+
+class SessionSetting:
+    """A setting of an object with a ``session`` that lives on the session (``device.port =
+    ...`` sets ``device.session.port``), so a reconnect sees the new value."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if instance is None:
+            return self
+        return getattr(instance.session, self.name)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        setattr(instance.session, self.name, value)

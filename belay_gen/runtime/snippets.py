@@ -14,6 +14,9 @@ from importlib import resources
 
 from belay_gen.runtime.repl import RawRepl
 
+#: Limit for defining a snippet's functions (upload and compile; nothing of the user's runs).
+HELPER_TIMEOUT = 20.0
+
 
 @functools.cache
 def snippet(name: str) -> str:
@@ -40,7 +43,7 @@ def define_once(repl: RawRepl, name: str) -> None:
     The record is cleared by a soft reset, so a later sync defines them again.
     """
     if name not in repl.defined:
-        repl.exec_or_raise(snippet(name))
+        repl.exec_or_raise(snippet(name), timeout=HELPER_TIMEOUT)
         repl.defined.add(name)
 
 

@@ -2,8 +2,8 @@
 
 An executor turns a host function into a :class:`BoardFunction`: the function is compiled
 for the board once (the compiler's pipeline), defined there, and each host call becomes one
-remote call. Used on a ``Device`` subclass, ``@Device.task`` makes the method a
-:class:`BoardMethod`; each instance defines it when it connects (:func:`bind_methods`).
+remote call. Class-style methods (``@Device.task`` in a ``Device`` subclass) are
+:mod:`~belay_gen.runtime.methods`'.
 
 Executors need only what :class:`Board` describes, so this module knows no ``Device``.
 """
@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from belay_gen.compiler.model import OPTIONS, reserved_name_reason
 from belay_gen.errors import (
     FeatureUnavailableError,
+    NoMatchingExecuterError,
     PyboardException,
     SpecialFunctionNameError,
 )
@@ -42,7 +43,13 @@ class Board(Protocol):
     def define(self, compiled: CompiledForBoard) -> None: ...
 
     def call(
-        self, target: str, args: Sequence[tuple[str, object]], *, generator: bool = False
+        self,
+        target: str,
+        args: Sequence[tuple[str, object]],
+        *,
+        generator: bool = False,
+        trusted: bool = False,
+        return_time: bool = False,
     ) -> Any: ...
 
     def spawn(self, target: str, args: Sequence[tuple[str, object]]) -> None: ...
@@ -54,13 +61,6 @@ class Board(Protocol):
     def add_teardown(self, function: BoardFunction) -> None: ...
 
 
-class HasExecutors(Protocol):
-    """A board whose decorators are executors, one per kind (``Device``)."""
-
-    @property
-    def executors(self) -> Mapping[str, Executor]: ...
-
-
 def check_name(name: str) -> None:
     """Reject names MicroPython or belay-gen reserve, before anything is sent."""
     reason = reserved_name_reason(name)
@@ -68,22 +68,13 @@ def check_name(name: str) -> None:
         raise SpecialFunctionNameError(reason)
 
 
-#: Belay options belay-gen knows but does not implement: refused, never silently dropped.
-_UNSUPPORTED = {
-    "trusted": "belay-gen always checks arguments and results as literals",
-    "return_time": "time a call on the host instead",
-}
-
-
 def check_options(kind: str, options: dict[str, Any]) -> None:
     """Refuse options a decorator does not have (the compiler's table), rather than
     silently dropping them as Belay does."""
     for key, value in options.items():
         if key not in OPTIONS[kind]:
-            known = ", ".join(sorted(OPTIONS[kind] - set(_UNSUPPORTED)))
+            known = ", ".join(sorted(OPTIONS[kind]))
             raise TypeError(f"@device.{kind} has no option {key!r}; its options are {known}")
-        if key in _UNSUPPORTED:
-            raise TypeError(f"@device.{kind}({key}=...) is not supported: {_UNSUPPORTED[key]}")
         if key == "record" and kind in ("task", "thread") and value:
             raise TypeError(
                 f"@device.{kind}(record=True) is not supported: calls are never replayed "
@@ -120,16 +111,18 @@ def literal_arguments(
 def named_arguments(
     signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> list[tuple[str, object]]:
-    """``(name, value)`` for each argument given, ``**kwargs`` by their keys (``*args`` have
-    no name to bind): what a setup or teardown body finds as globals."""
-    pairs: list[tuple[str, object]] = []
-    for name, value in signature.bind(*args, **kwargs).arguments.items():
-        kind = signature.parameters[name].kind
-        if kind is inspect.Parameter.VAR_KEYWORD:
-            pairs.extend(value.items())
-        elif kind is not inspect.Parameter.VAR_POSITIONAL:
-            pairs.append((name, value))
-    return pairs
+    """``(name, value)`` for every parameter, defaults filled in, as Belay binds them: what a
+    setup or teardown body finds as globals (``*args`` a tuple, ``**kwargs`` a dict)."""
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return list(bound.arguments.items())
+
+
+def check_no_parameters(func: Callable[..., Any], why: str) -> None:
+    """``ValueError`` when ``func`` takes parameters (an autoinit setup, a class teardown:
+    nothing would pass them)."""
+    if inspect.signature(func).parameters:
+        raise ValueError(f"{func.__name__}() {why}, so it must take no parameters")
 
 
 @dataclass
@@ -148,6 +141,10 @@ class BoardFunction:
     ignore_errors: bool = False
     #: setup/teardown only: record each run for replay after a reconnect.
     record: bool = True
+    #: task only: read the result with ``eval`` on the host (runs what the board sends).
+    trusted: bool = False
+    #: task only: return ``(value, datetime)``, the host time the board computed the value.
+    return_time: bool = False
 
     def __post_init__(self) -> None:
         functools.update_wrapper(self, self.func)
@@ -175,10 +172,40 @@ class BoardFunction:
             return None
         if self.kind in ("setup", "teardown"):
             return device.run_body(self.compiled, pairs, record=self.record)
-        return device.call(name, pairs, generator=self.compiled.is_generator)
+        return device.call(
+            name,
+            pairs,
+            generator=self.compiled.is_generator,
+            trusted=self.trusted,
+            return_time=self.return_time,
+        )
 
     def __repr__(self) -> str:
         return f"<{self.kind} {self.compiled.name} on {len(self.devices)} device(s)>"
+
+
+class NotOnThisBoard:
+    """A board function with no version for this board's implementation.
+
+    What ``@device.task(implementation="circuitpython")`` gives on a MicroPython board:
+    calling it raises :class:`NoMatchingExecuterError`; the host function never runs.
+    """
+
+    def __init__(self, func: Callable[..., Any], implementation: str, board: str) -> None:
+        functools.update_wrapper(self, func)
+        self.__name__: str = func.__name__
+        self._wanted = implementation
+        self._board = board
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise NoMatchingExecuterError(
+            f"{self.__name__}() was defined for {self._wanted} only and this board runs "
+            f"{self._board}; define a version for {self._board} (or one without "
+            "implementation=...)"
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self.__name__} for {self._wanted}, not on this {self._board} board>"
 
 
 class Executor:
@@ -210,18 +237,27 @@ class Executor:
         record: bool = True,
         implementation: str = "",
         autoinit: bool = False,
+        trusted: bool = False,
+        return_time: bool = False,
     ) -> Any:
         """Compile ``f``, define it on the board and return its host callable.
 
         With ``implementation`` set (``"micropython"``, ``"circuitpython"``) the function is
-        only defined when the board runs that implementation; otherwise ``f`` comes back as
-        it was. A setup with ``autoinit`` runs at once.
+        only defined when the board runs that implementation; on another board the result
+        raises :class:`NoMatchingExecuterError` when called (or is the version of that name
+        already defined for this board). A setup with ``autoinit`` runs at once.
         """
         earlier = f if isinstance(f, BoardFunction) else None
         func = earlier.func if earlier is not None else f
         check_name(func.__name__)
-        if implementation and implementation != self._device.implementation.name:
-            return f
+        if autoinit:
+            check_no_parameters(func, "runs by itself (autoinit=True)")
+        board_implementation = self._device.implementation.name
+        if implementation and implementation != board_implementation:
+            defined = self._registry.get(func.__name__)
+            if defined is not None:
+                return defined  # the version for this board, defined above this one
+            return NotOnThisBoard(func, implementation, board_implementation)
         if self._kind == "thread" and not self._device.has_threads:
             raise FeatureUnavailableError(
                 f"the board at {self._device.port} ({self._device.implementation.name} on "
@@ -233,7 +269,12 @@ class Executor:
             self._device.define(compiled)
         # device.task.NAME (and close()'s teardowns) run on this device only, even when the
         # function is stacked on several devices.
-        extras = {"ignore_errors": ignore_errors, "record": record}
+        extras: dict[str, Any] = {
+            "ignore_errors": ignore_errors,
+            "record": record,
+            "trusted": trusted,
+            "return_time": return_time,
+        }
         own = BoardFunction(func, self._kind, compiled, [self._device], **extras)
         if register:
             self._registry[compiled.name] = own
@@ -257,10 +298,10 @@ class Executor:
     def __iter__(self) -> Iterator[str]:
         return iter(self._registry)
 
-    def bind(self, method: BoardMethod) -> Any:
+    def bind(self, name: str, func: Callable[..., Any], settings: Mapping[str, Any]) -> Any:
         """Define a class-style method on this board; ``device.NAME`` returns the result."""
-        function = self.define(method.func, **method.settings)
-        self._methods[method.name] = function
+        function = self.define(func, **settings)
+        self._methods[name] = function
         return function
 
     def method(self, name: str) -> Any:
@@ -269,76 +310,3 @@ class Executor:
             return self._methods[name]
         except KeyError:
             raise AttributeError(f"{name} is defined when the device connects") from None
-
-
-class ExecutorSlot:
-    """Class attribute behind ``Device.task`` etc.
-
-    On an instance it is that device's :class:`Executor`; on the class (``@Device.task``
-    inside a ``Device`` subclass) it makes the method a :class:`BoardMethod`.
-    """
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-
-    def __get__(self, instance: HasExecutors | None, owner: type) -> Any:
-        if instance is None:
-            return functools.partial(mark, self.kind)
-        return instance.executors[self.kind]
-
-
-class BoardMethod:
-    """A method of a ``Device`` subclass marked ``@Device.task`` (or thread/setup/teardown).
-
-    Each instance defines it on its board when it connects (:func:`bind_methods`); read on an
-    instance it is what that instance defined, read on the class it is the plain function.
-    """
-
-    def __init__(self, func: Callable[..., Any], kind: str, options: dict[str, Any]) -> None:
-        self.func = func
-        self.kind = kind
-        self.name = func.__name__
-        self.autoinit = bool(options.get("autoinit", False))
-        #: The options for :meth:`Executor.define` (autoinit runs after every method is bound).
-        self.settings = {k: v for k, v in options.items() if k != "autoinit"}
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, instance: HasExecutors | None, owner: type) -> Any:
-        if instance is None:
-            return self.func
-        return instance.executors[self.kind].method(self.name)
-
-
-def mark(kind: str, f: Callable[..., Any] | None = None, **options: Any) -> Any:
-    """``@Device.task`` on a method: a :class:`BoardMethod` each instance defines on connect."""
-    check_options(kind, options)
-    if f is None:
-        return functools.partial(mark, kind, **options)
-    check_name(f.__name__)
-    return BoardMethod(f, kind, options)
-
-
-def board_methods(cls: type) -> list[BoardMethod]:
-    """The board methods of ``cls`` and its bases, base classes' first, each name once (the
-    most derived class decides what a name is)."""
-    found: dict[str, BoardMethod] = {}
-    for klass in reversed(cls.__mro__):
-        for name, attribute in vars(klass).items():
-            if isinstance(attribute, BoardMethod):
-                found[name] = attribute
-            else:
-                found.pop(name, None)  # overridden by something that is not a board method
-    return list(found.values())
-
-
-def bind_methods(board: HasExecutors) -> None:
-    """Define ``board``'s class-style methods on it, then run the ``autoinit`` setups."""
-    autoinit = []
-    for method in board_methods(type(board)):
-        function = board.executors[method.kind].bind(method)
-        if method.autoinit and isinstance(function, BoardFunction):
-            autoinit.append(function)
-    for function in autoinit:
-        function()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from belay_gen.errors import PyboardException
@@ -38,13 +38,44 @@ class SourceSpan:
 
 
 def exception_class(exc_type: str) -> type[PyboardException]:
-    """``PyboardException``, or a subclass also derived from the builtin of that name."""
+    """``PyboardException``, or a subclass also derived from the builtin of that name.
+
+    A builtin that cannot be built from a message alone (``UnicodeDecodeError`` wants five
+    arguments) is mirrored by its nearest base that can (``UnicodeError``).
+    """
     if exc_type not in _MIRRORED:
         return PyboardException
     if exc_type not in _SUBCLASSES:
-        builtin = getattr(builtins, exc_type)
-        _SUBCLASSES[exc_type] = type(exc_type, (PyboardException, builtin), {})
+        _SUBCLASSES[exc_type] = _mirror(exc_type, getattr(builtins, exc_type))
     return _SUBCLASSES[exc_type]
+
+
+def _mirror(name: str, builtin: type[BaseException]) -> type[PyboardException]:
+    for base in builtin.__mro__:
+        if not issubclass(base, Exception) or base is Exception:
+            break
+
+        # PyboardException first, so its __new__ and __init__ run; a builtin with a __new__
+        # of its own (MemoryError) refuses that order, so it goes first, with ours pinned.
+        for bases in ((PyboardException, base), (base, PyboardException)):
+            namespace = {"__new__": PyboardException.__new__, "__init__": PyboardException.__init__}
+            if bases[0] is base:
+                namespace["__new__"] = _builtin_new(base)
+            cls = type(name, bases, namespace)
+            try:
+                usable = "probe" in str(cls("probe", name, ""))
+            except TypeError:
+                continue
+            if usable:
+                return cls
+    return PyboardException
+
+
+def _builtin_new(base: type[BaseException]) -> Callable[..., object]:
+    def new(cls: type, message: str = "", *args: object, **kwargs: object) -> object:
+        return base.__new__(cls, message)
+
+    return new
 
 
 def _last_line_and_type(error: str) -> tuple[str, str]:

@@ -119,3 +119,14 @@ def test_progress_bar_appears_only_for_longer_transfers(monkeypatch: pytest.Monk
 def test_report_lines() -> None:
     report = SyncReport(dst="/lib", unchanged=("/lib/a.py",))
     assert report_lines(report) == ["/lib is up to date (1 file unchanged)"]
+
+
+def test_report_lines_of_a_dry_run_say_would() -> None:
+    report = SyncReport(
+        dst="/", uploaded=("/a.py",), deleted=("/old.py",), bytes_sent=1, dry_run=True
+    )
+    assert report_lines(report) == [
+        "would delete /old.py",
+        "would upload /a.py",
+        "dry run: would upload 1 file (1 byte) and delete 1; 0 unchanged",
+    ]

@@ -310,12 +310,50 @@ def test_long_implicit_concatenation() -> None:
     assert sys.getrecursionlimit() == limit
 
 
-def test_code_libcst_cannot_parse_is_only_squeezed() -> None:
-    source = '"""Doc."""\n(x): int = 1\n'
-    with pytest.warns(UserWarning, match="keeps docstrings and annotations"):
-        minified = minify(source)
-    assert minified == "'Doc.'\n(x):int=1\n"
-    assert ast.dump(ast.parse(minified)) == ast.dump(ast.parse(source))
+def test_code_libcst_could_not_parse_is_minified_too() -> None:
+    """A parenthesized annotation target (libcst, the earlier parser, refused it)."""
+    assert check('"""Doc."""\n(x): int = 1\n') == "\n(x)=1\n"
+
+
+def test_non_ascii_columns() -> None:
+    """ast counts columns in bytes, tokenize in characters."""
+    source = 'def f(é: "ü" = "ä", ü: int = 1) -> "é":\n    """Dóc."""\n    ö: "x" = 1\n'
+    assert check(source) == 'def f(é="ä",ü=1):\n\n ö=1\n'
+
+
+def test_blocks_inside_blocks() -> None:
+    source = textwrap.dedent("""\
+        try:
+            def f(a: int):
+                "doc"
+        except E:
+            x: int = 1
+        else:
+            with c:
+                for i in r:
+                    while 1:
+                        if a:
+                            pass
+                        else:
+                            y: int = 2
+        finally:
+            class A:
+                "doc"
+                z: int = 3
+        """)
+    minified = check(source)
+    assert ":int" not in minified and "doc" not in minified
+
+
+def test_minify_in_threads_leaves_warning_filters_alone() -> None:
+    import warnings
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = list(warnings.filters)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(minify, ['x = "\\d"\n'] * 200))
+    assert set(results) == {'x="\\d"\n'}
+    assert warnings.filters == before
 
 
 def test_syntax_errors() -> None:
@@ -337,6 +375,17 @@ def test_corpus(path: Path) -> None:
     minified = check(source)
     compile(minified, path.name, "exec", dont_inherit=True)
     assert len(minified) < len(source)
+
+
+def test_both_tokenizer_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.11 reads tokens from CPython's C tokenizer; other versions, and input indented
+    as a whole, from :mod:`tokenize`. Both give the same output."""
+    from belay_gen.compiler import minify_lex
+
+    texts = [p.read_text("utf-8") for p in CORPUS] + [_VIPER, 'x = "é" ; y: "ü" = 1\n']
+    fast = [minify(text) for text in texts]
+    monkeypatch.setattr(minify_lex, "_C_TOKENIZER", None)
+    assert [minify(text) for text in texts] == fast
 
 
 def test_corpus_is_vendored() -> None:
@@ -518,5 +567,12 @@ def _indent_steps(code: str) -> set[int]:
 @given(programs())
 def test_generated_programs(source: str) -> None:
     minified = check(source)
+    from belay_gen.compiler import minify_lex
+
+    fast, minify_lex._C_TOKENIZER = minify_lex._C_TOKENIZER, None
+    try:
+        assert minify(source) == minified  # the tokenize path agrees
+    finally:
+        minify_lex._C_TOKENIZER = fast
     assert all(line == line.rstrip() for line in minified.splitlines())
     assert _indent_steps(minified) <= {1}

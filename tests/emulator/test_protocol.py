@@ -89,10 +89,10 @@ def test_friendly_repl_banner_echo_and_multiline(console: Console) -> None:
 
 def test_raw_repl_exec_stdout_and_exception(console: Console) -> None:
     console.raw()
-    assert console.exec_raw(b"print('hi')") == (b"hi\n", b"")
+    assert console.exec_raw(b"print('hi')") == (b"hi\r\n", b"")
     out, err = console.exec_raw(b"print('before')\nraise ValueError('bad')")
-    assert out == b"before\n"
-    assert err.endswith(b"ValueError: bad\n")
+    assert out == b"before\r\n"
+    assert err.endswith(b"ValueError: bad\r\n")
 
 
 def test_raw_paste_with_flow_control(console: Console) -> None:
@@ -116,7 +116,7 @@ def test_raw_paste_with_flow_control(console: Console) -> None:
     console.send(b"\x04")
     console.until(b"\x04")  # the board acknowledges the end of the paste
     out = console.until(b"\x04")[:-1]
-    assert out.endswith(str(sum(range(400))).encode() + b"\n")
+    assert out.endswith(str(sum(range(400))).encode() + b"\r\n")
 
 
 def test_ctrl_c_interrupts_running_code(console: Console) -> None:
@@ -129,7 +129,7 @@ def test_ctrl_c_interrupts_running_code(console: Console) -> None:
     err = console.until(b"\x04")
     assert b"KeyboardInterrupt" in err
     console.until(b">")
-    assert console.exec_raw(b"print('alive')") == (b"alive\n", b"")
+    assert console.exec_raw(b"print('alive')") == (b"alive\r\n", b"")
 
 
 def test_ctrl_c_burst_interrupts_once_and_board_survives(
@@ -145,7 +145,7 @@ def test_ctrl_c_burst_interrupts_once_and_board_survives(
     assert b"KeyboardInterrupt" in console.until(b"\x04>")
     assert virtual_board.resets == 0
     console.raw()
-    assert console.exec_raw(b"print(1)") == (b"1\n", b"")
+    assert console.exec_raw(b"print(1)") == (b"1\r\n", b"")
 
 
 def test_soft_reset_in_raw_mode_runs_boot_only(console: Console, board_root: Path) -> None:
@@ -158,7 +158,7 @@ def test_soft_reset_in_raw_mode_runs_boot_only(console: Console, board_root: Pat
     assert text.startswith(b"OK\r\nMPY: soft reboot\r\n")
     assert b"boot ran\r\n" in text and b"main ran" not in text
     out, _ = console.exec_raw(b"print('x' in globals())")
-    assert out == b"False\n"
+    assert out == b"False\r\n"
 
 
 def test_soft_reset_in_friendly_mode_runs_boot_and_main(console: Console, board_root: Path) -> None:
@@ -179,7 +179,7 @@ def test_ctrl_c_interrupts_a_looping_main_py(virtual_board: VirtualBoard, board_
         client.until(b"MPY: soft reboot")
         time.sleep(0.3)
         client.raw()  # Ctrl-C stops main.py, as on a board
-        assert client.exec_raw(b"print('free')") == (b"free\n", b"")
+        assert client.exec_raw(b"print('free')") == (b"free\r\n", b"")
     finally:
         client.link.close()
 
@@ -191,7 +191,7 @@ def test_a_crashed_vm_is_restarted_as_a_reset(
     virtual_board.kill_vm()
     assert b"soft reboot" in console.until(RAW_PROMPT)
     assert virtual_board.resets == 1
-    assert console.exec_raw(b"print('back')") == (b"back\n", b"")
+    assert console.exec_raw(b"print('back')") == (b"back\r\n", b"")
 
 
 def test_filesystem_is_jailed_to_the_folder(console: Console, board_root: Path) -> None:
@@ -201,7 +201,7 @@ def test_filesystem_is_jailed_to_the_folder(console: Console, board_root: Path) 
     out, err = console.exec_raw(
         b"import os\nprint(sorted(os.listdir('/')))\nimport helper\nprint(helper.NAME)"
     )
-    assert (out, err) == (b"['lib']\nfrom lib\n", b"")
+    assert (out, err) == (b"['lib']\r\nfrom lib\r\n", b"")
     for escape in (b"'/../etc/passwd'", b"'../../etc/passwd'", b"'/lib/../../x'"):
         out, err = console.exec_raw(b"open(%s)" % escape)
         assert b"OSError" in err, escape
@@ -219,7 +219,7 @@ def test_rename_and_directories(console: Console, board_root: Path) -> None:
     )
     out, err = console.exec_raw(code)
     assert err == b""
-    assert out == b"/d [] ['b.txt', 'd']\n" or out == b"/d [] ['d', 'b.txt']\n"
+    assert out == b"/d [] ['b.txt', 'd']\r\n" or out == b"/d [] ['d', 'b.txt']\r\n"
     assert (board_root / "b.txt").read_text() == "data"
 
 
@@ -231,7 +231,7 @@ def test_machine_stub_reports_pins(console: Console, virtual_board: VirtualBoard
         b"led = Pin(25, Pin.OUT)\nled.on()\nled.toggle()\nled.value(1)\n"
         b"print(led.value(), len(machine.unique_id()) > 0)"
     )
-    assert console.exec_raw(code) == (b"1 True\n", b"")
+    assert console.exec_raw(code) == (b"1 True\r\n", b"")
     deadline = time.monotonic() + 5
     while len(virtual_board.trace_lines) < 4 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -262,7 +262,7 @@ def test_baud_throttles_the_link(board_root: Path) -> None:
             elapsed = time.monotonic() - started
         finally:
             client.link.close()
-    assert out == b"x" * 1200 + b"\n"
+    assert out == b"x" * 1200 + b"\r\n"
     assert elapsed >= 1.0  # 1,200+ bytes cannot cross a 960 byte/s link faster
 
 
@@ -281,4 +281,4 @@ def test_a_hung_vm_is_restarted_when_ctrl_c_goes_unanswered(
         with pytest.raises(DeviceTimeoutError, match="back at the raw REPL"):
             repl.exec("while True:\n pass", timeout=0.5)
         assert virtual_board.resets == 1
-        assert repl.exec("print('fresh')").stdout == b"fresh\n"
+        assert repl.exec("print('fresh')").stdout == b"fresh\r\n"

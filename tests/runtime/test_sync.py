@@ -97,7 +97,7 @@ def test_cold_sync_mirrors_and_deletes(repl: RawRepl, board_root: Path, project:
         "pkg/__init__.py": minify('"""A package."""\nVALUE = 41 + 1\n').encode(),
         "pkg/data.bin": BINARY,
     }
-    assert repl.exec_or_raise("import pkg\nprint(pkg.VALUE)") == b"42\n"
+    assert repl.exec_or_raise("import pkg\nprint(pkg.VALUE)") == b"42\r\n"
 
 
 def test_unchanged_costs_nothing_and_one_change_sends_one_file(
@@ -169,12 +169,12 @@ def test_mpy_cross_compiles_for_the_board(repl: RawRepl, board_root: Path, proje
     report = sync_folder(repl, project, mpy_cross_binary=binary)
     assert "/pkg/__init__.mpy" in report.uploaded and "/main.py" in report.uploaded
     assert (board_root / "pkg" / "__init__.mpy").read_bytes()[:1] == b"M"
-    assert repl.exec_or_raise("import pkg\nprint(pkg.VALUE)") == b"42\n"
+    assert repl.exec_or_raise("import pkg\nprint(pkg.VALUE)") == b"42\r\n"
     # Found by mpy-cross while other files are on the wire: the sync stops cleanly.
     _write(project, {"pkg/bad.py": "x = 1\nbreak\n", "zz.py": "z = 1\n"})
     with pytest.raises(CompileError, match=r"bad\.py:2:1: mpy-cross: SyntaxError"):
         sync_folder(repl, project, mpy_cross_binary=binary)
-    assert repl.exec_or_raise("print(6 * 7)") == b"42\n"
+    assert repl.exec_or_raise("print(6 * 7)") == b"42\r\n"
     assert not (board_root / "pkg" / "bad.mpy").exists()
     assert not [p for p in board_root.rglob("*") if p.name.endswith(TEMP_SUFFIX)]
 
@@ -186,7 +186,7 @@ def test_board_write_failure_is_reported_and_the_board_stays_usable(
     source = _write(tmp_path / "src", {"a.py": "a = 1\n", long_name: "x = 1\n"})
     with pytest.raises(SyncTransferError, match=f"could not write /{long_name}"):
         sync_folder(repl, source, minify=False)
-    assert repl.exec_or_raise("print(6 * 7)") == b"42\n"
+    assert repl.exec_or_raise("print(6 * 7)") == b"42\r\n"
     assert not [p for p in board_root.rglob("*") if p.name.endswith(TEMP_SUFFIX)]
 
 
@@ -252,7 +252,7 @@ def test_board_that_stops_answering_mid_transfer(
         resumed.wait(10)
     assert "back at the raw REPL" in str(caught.value)
     assert _listing(board_root) == {"big.bin": b"old"}  # no half-written file, no temp file
-    assert repl.exec_or_raise("print(6 * 7)") == b"42\n"
+    assert repl.exec_or_raise("print(6 * 7)") == b"42\r\n"
     assert sync_folder(repl, source).uploaded == ("/big.bin",)
     assert (board_root / "big.bin").read_bytes() == BINARY * 4
 
@@ -272,7 +272,7 @@ def test_board_without_kbd_intr_gets_a_clear_error(
     repl.exec_or_raise("import sys\nclass _M: pass\nsys.modules['micropython'] = _M()")
     with pytest.raises(FeatureUnavailableError, match=r"lacks micropython\.kbd_intr"):
         sync_folder(repl, project)
-    assert repl.exec_or_raise("print(6 * 7)") == b"42\n"
+    assert repl.exec_or_raise("print(6 * 7)") == b"42\r\n"
     assert _listing(board_root) == {}
 
 

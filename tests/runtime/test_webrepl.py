@@ -108,9 +108,12 @@ def test_cli_exec_takes_the_password_from_the_environment(server: WebReplServer)
 
 
 def test_cli_exec_with_a_wrong_password_is_one_error_line(server: WebReplServer) -> None:
-    result = CliRunner().invoke(main, ["exec", server.url, "print(1)", "--password", "nope-x"])
+    result = CliRunner().invoke(
+        main, ["exec", server.url, "print(1)"], env={"BELAY_GEN_PASSWORD": "nope-x"}
+    )
     assert result.exit_code == 2
     assert result.output.startswith("error: wrong WebREPL password for 127.0.0.1:")
+    assert result.output.count("\n") == 1
     assert "nope-x" not in result.output
 
 

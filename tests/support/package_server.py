@@ -3,7 +3,9 @@
 It serves a copy of ``tests/fixtures/packages_http`` (tests may edit it) and a few special
 paths: ``/html/page.py`` (an HTML page under a .py name), ``/truncated.py`` (a
 Content-Length larger than the body, then the connection closes), ``/slow.py`` (answers
-only when the test ends), ``/big.py`` (a body larger than tests' size limit, no length).
+only when the test ends), ``/big.py`` (a body larger than tests' size limit, no length),
+``/redirect?to=LOCATION`` (a 302 to ``LOCATION``: relative, another host, another scheme) and
+``/loop`` (a 302 to itself).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 FIXTURES = Path(__file__).parent / "packages_http"
 BIG = 300_000
@@ -76,7 +79,10 @@ class _Handler(SimpleHTTPRequestHandler):
             "/truncated.py": self._truncated,
             "/slow.py": self._slow,
             "/big.py": self._big,
+            "/loop": self._loop,
         }.get(self.path)
+        if self.path.startswith("/redirect?to="):
+            special = self._redirect
         try:
             if special is None:
                 super().do_GET()
@@ -106,6 +112,16 @@ class _Handler(SimpleHTTPRequestHandler):
         for _ in range(BIG // 1000):
             self.wfile.write(b"#" * 999 + b"\n")
         self.close_connection = True
+
+    def _redirect(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", unquote(self.path.split("?to=", 1)[1]))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _loop(self) -> None:
+        self.path = "/redirect?to=/loop"
+        self._redirect()
 
     def _send(self, body: bytes) -> None:
         self.send_response(200)

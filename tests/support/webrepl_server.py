@@ -4,6 +4,9 @@ It does what MicroPython's ``webrepl`` does on a board: the WebSocket handshake,
 ``Password: `` prompt, ``WebREPL connected`` or ``Access denied`` (then close), and after
 login text frames carrying REPL bytes both ways, here bridged to the board's pty through a
 ``SerialTransport``. One client at a time; ``drop()`` cuts the current client off.
+
+:class:`ScriptedPeer` is a hostile one for tests: it runs a script against each client
+(answer the handshake with a redirect, declare a huge frame, never finish a message).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import hashlib
 import socket
 import struct
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from belay_gen.errors import BelayError
@@ -72,7 +75,7 @@ class WebReplServer:
     def _serve(self, conn: socket.socket) -> None:
         try:
             with conn:
-                _handshake(conn)
+                handshake(conn)
                 if self._login(conn):
                     self._bridge(conn)
         except (OSError, ConnectionError, BelayError):
@@ -129,13 +132,59 @@ class WebReplServer:
             board.close()
 
 
-def _handshake(conn: socket.socket) -> None:
+class ScriptedPeer:
+    """A WebSocket peer on 127.0.0.1 that runs ``script(conn)`` for each client it accepts;
+    ``accepted`` counts them, ``received`` collects what scripts record."""
+
+    def __init__(self, script: Callable[[socket.socket], None]) -> None:
+        self.script = script
+        self.accepted = 0
+        self.received: list[tuple[int, bytes]] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"ws://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            with conn, contextlib.suppress(OSError, ConnectionError):
+                self.script(conn)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        self._thread.join(timeout=5)
+
+
+def read_request(conn: socket.socket) -> bytes:
+    """The client's HTTP upgrade request."""
     request = b""
     while b"\r\n\r\n" not in request:
         chunk = conn.recv(4096)
         if not chunk:
             raise ConnectionError("client left during the handshake")
         request += chunk
+    return request
+
+
+def accept_login(conn: socket.socket) -> None:
+    """The handshake and a login that takes any password."""
+    handshake(conn)
+    send_frame(conn, TEXT, b"Password: ")
+    typed = b""
+    while not typed.endswith(b"\r"):
+        typed += recv_frame(conn)[1]
+    send_frame(conn, TEXT, b"\r\nWebREPL connected\r\n>>> ")
+
+
+def handshake(conn: socket.socket) -> None:
+    request = read_request(conn)
     key = b""
     for line in request.split(b"\r\n"):
         name, _, value = line.partition(b":")

@@ -1,7 +1,10 @@
 # A filesystem jailed to one host directory, mounted at "/" of the virtual board.
 # Paths are normalised here (relative to our own cwd, "." and ".." resolved); a path
 # that would climb above "/" is refused, so board code never reaches host files.
+# `readonly` models CircuitPython's CIRCUITPY drive: read-only to code until boot.py
+# calls storage.remount("/", False).
 import errno
+
 import vfs
 
 
@@ -10,13 +13,19 @@ def _split(path):
 
 
 class JailFs:
-    def __init__(self, root):
+    def __init__(self, root, readonly=False):
+        self.readonly = readonly
         self._root = root.rstrip("/")
         self._vfs = vfs.VfsPosix(root)
         # VfsPosix(root).rename builds both paths in one shared buffer, so the first is
         # clobbered; rename through a root-less VfsPosix with full host paths instead.
         self._host = vfs.VfsPosix()
         self._cwd = "/"
+
+    def _writable(self, path):
+        if self.readonly:
+            raise OSError(30)  # EROFS: not in MicroPython's errno
+        return self._path(path)
 
     def _path(self, path):
         if not path.startswith("/"):
@@ -65,19 +74,22 @@ class JailFs:
         return self._vfs.statvfs(self._path(path))
 
     def open(self, path, mode):
-        return self._vfs.open(self._path(path), mode)
+        if "r" in mode and "+" not in mode:
+            return self._vfs.open(self._path(path), mode)
+        return self._vfs.open(self._writable(path), mode)
 
     def mkdir(self, path):
-        return self._vfs.mkdir(self._path(path))
+        return self._vfs.mkdir(self._writable(path))
 
     def rmdir(self, path):
-        path = self._path(path)
+        path = self._writable(path)
         if path == "/":
             raise OSError(errno.EACCES)
         return self._vfs.rmdir(path)
 
     def remove(self, path):
-        return self._vfs.remove(self._path(path))
+        return self._vfs.remove(self._writable(path))
 
     def rename(self, old, new):
-        return self._host.rename(self._root + self._path(old), self._root + self._path(new))
+        old, new = self._writable(old), self._writable(new)
+        return self._host.rename(self._root + old, self._root + new)

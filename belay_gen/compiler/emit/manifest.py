@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from belay_gen.compiler.emit.board import DeviceModule
@@ -21,8 +21,15 @@ class ManifestEntry:
     host_path: str
 
 
-def manifest(entries: Sequence[ManifestEntry], *, version: str) -> str:
-    """``manifest.json`` for ``entries``, recording ``version`` as the compiler's.
+def manifest(
+    entries: Sequence[ManifestEntry],
+    *,
+    version: str,
+    build_state: Mapping[str, object] | None = None,
+) -> str:
+    """``manifest.json`` for ``entries``, recording ``version`` as the compiler's, and
+    ``build_state`` (what the build read and wrote, so a build with nothing changed can tell
+    without compiling) under ``"build"``.
 
     The manifest is the one generated file that names the version: the board modules and
     stubs do not, so a release rewrites nothing else.
@@ -47,5 +54,7 @@ def manifest(entries: Sequence[ManifestEntry], *, version: str) -> str:
                 for f in entry.module.functions
             ],
         }
-    document = {"compiler": f"belay-gen {version}", "modules": modules}
+    document: dict[str, object] = {"compiler": f"belay-gen {version}", "modules": modules}
+    if build_state is not None:
+        document["build"] = dict(build_state)
     return json.dumps(document, indent=2, sort_keys=True) + "\n"

@@ -3,6 +3,7 @@ which scopes nest in it, which lines sit inside a multi-line string?"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 
 import libcst as cst
@@ -49,20 +50,22 @@ class _OwnBody(cst.CSTVisitor):
             self.returns_value = True
 
 
-def _own_body(node: cst.FunctionDef) -> _OwnBody:
+@functools.lru_cache(maxsize=64)  # nodes hash by identity; each function is asked thrice
+def _own_body(node: cst.FunctionDef) -> tuple[bool, bool]:
+    """``(yields, returns a value)`` for the function's own body."""
     visitor = _OwnBody()
     node.visit(visitor)
-    return visitor
+    return visitor.yields, visitor.returns_value
 
 
 def is_generator(node: cst.FunctionDef) -> bool:
     """True when the function's own body yields (a nested function's yield does not count)."""
-    return _own_body(node).yields
+    return _own_body(node)[0]
 
 
 def returns_value(node: cst.FunctionDef) -> bool:
     """True when some ``return`` of the function's own body carries a value."""
-    return _own_body(node).returns_value
+    return _own_body(node)[1]
 
 
 def yield_node(annotation: cst.BaseExpression) -> cst.BaseExpression | None:

@@ -12,14 +12,13 @@ import ast
 import contextlib
 import functools
 import hashlib
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
 from belay_gen.errors import CompileError, SyncInputError
-from belay_gen.files import FolderTree, discover, resolve_ignore, write_atomic
+from belay_gen.files import FolderTree, cache_root, discover, resolve_ignore, write_atomic
 from belay_gen.mpy_cross import compile_file, find_program, read_version
 from belay_gen.runtime.sync.operations import Content, content_bytes
 
@@ -56,16 +55,12 @@ def local_tree(folder: Path, ignore: str | Sequence[str] | None) -> FolderTree:
 class TransformCache:
     """Results of minify and mpy-cross on disk, keyed by a hash of tool and input.
 
-    ``BELAY_GEN_CACHE`` sets the folder (default ``~/.cache/belay-gen/sync``). An unwritable
-    folder only means no caching.
+    The folder is ``sync`` under :func:`belay_gen.files.cache_root` (``BELAY_GEN_CACHE``,
+    default ``~/.cache/belay-gen``). An unwritable folder only means no caching.
     """
 
     def __init__(self, folder: Path | None = None) -> None:
-        if folder is None:
-            env = os.environ.get("BELAY_GEN_CACHE")
-            base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-            folder = Path(env) if env else Path(base) / "belay-gen" / "sync"
-        self.folder = folder
+        self.folder = folder if folder is not None else cache_root() / "sync"
 
     def get(self, key: str) -> bytes | None:
         try:

@@ -134,11 +134,8 @@ def parse_listing(text: str) -> RemoteTree:
         raise ProtocolError("the board's file listing was empty")
     head = lines[0].strip()
     if head.startswith("missing "):
-        try:
-            ancestor = ast.literal_eval(head[len("missing ") :])
-        except (ValueError, SyntaxError):
-            ancestor = "/"
-        return RemoteTree(ALGORITHMS[0], exists=False, ancestor=str(ancestor))
+        ancestor = _board_string(head[len("missing ") :])
+        return RemoteTree(ALGORITHMS[0], exists=False, ancestor=ancestor or "/")
     if head == "file":
         raise SyncInputError("dst is a file on the board; pass a folder (or remove the file)")
     if head not in ALGORITHMS:
@@ -148,8 +145,8 @@ def parse_listing(text: str) -> RemoteTree:
     for line in lines[1:]:
         try:
             digest, size, name = line.strip().split(" ", 2)
-            rel = ast.literal_eval(name)
-            if not isinstance(rel, str):
+            rel = _board_string(name)
+            if rel is None:
                 raise ValueError(name)
             if digest == "d":
                 dirs.add(rel)
@@ -160,6 +157,26 @@ def parse_listing(text: str) -> RemoteTree:
                 f"unexpected line in the board's file listing: {line[:80]!r}"
             ) from None
     return RemoteTree(head, files, frozenset(dirs))
+
+
+#: A board path is far shorter; a longer "name" is not one the board's snippet printed.
+_MAX_NAME = 4096
+
+
+def _board_string(text: str) -> str | None:
+    """The ``repr`` of a string as the board printed it, or ``None`` when ``text`` is not one.
+
+    Board output is untrusted: anything but a quoted string literal of sane length is refused
+    before ``literal_eval`` sees it (a nested ``{[1]: 2}`` raises TypeError there, a deeply
+    nested expression MemoryError).
+    """
+    if len(text) > _MAX_NAME or text[:1] not in ("'", '"'):
+        return None
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _kept(rel: str, keep: Sequence[str]) -> bool:

@@ -10,7 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from belay_gen.errors import ProtocolError
 from belay_gen.runtime.transport.base import Transport
+
+#: Most bytes kept while waiting for a marker without a sink (a line, a prompt).
+MAX_ANSWER = 16 * 1024 * 1024
 
 
 class NoAnswer(Exception):
@@ -59,6 +63,11 @@ class Reader:
         them to it as they arrive instead (and return ``b""``), so nothing piles up here."""
         if sink is None:
             while (end := self.buffer.find(marker)) < 0:
+                if len(self.buffer) > MAX_ANSWER:
+                    raise ProtocolError(
+                        f"{self.transport.description} sent more than {MAX_ANSWER} bytes while"
+                        f" belay-gen waited for {what}"
+                    )
                 self.fill(deadline, what)
             data = bytes(self.buffer[:end])
             del self.buffer[: end + len(marker)]

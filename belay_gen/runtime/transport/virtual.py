@@ -1,8 +1,11 @@
 """The ``virtual:`` port: a virtual board owned by this process, stopped on close.
 
 ``virtual:`` boots a board on a temporary folder; ``virtual:DIR`` keeps its files in DIR;
-options follow a ``?``: ``virtual:DIR?baud=115200``. The board runs in a child process (see
-:mod:`belay_gen.emulator.serve`) and is reached through its pty like any serial port.
+options follow a ``?``: ``virtual:?profile=esp32``, ``virtual:DIR?baud=115200&heap=64K``
+(``profile``, ``heap``, ``baud``, ``rxbuf``, ``seed``; see :mod:`belay_gen.emulator.profiles`).
+The board runs in a child process (see :mod:`belay_gen.emulator.serve`) and is reached through
+its pty like any serial port. The child watches a pipe from this process and stops, removing its
+temporary folders, when this process ends, even without :meth:`VirtualTransport.close`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from belay_gen.emulator.profiles import get_profile, parse_size
 from belay_gen.errors import ConnectionFailed
 from belay_gen.runtime.transport import VIRTUAL_PREFIX as PREFIX
 from belay_gen.runtime.transport.serial import SerialTransport
@@ -29,28 +33,65 @@ class VirtualPortSpec:
     """A parsed ``virtual:`` port string."""
 
     root: Path | None
-    baud: int | None
+    baud: int | None = None
+    profile: str | None = None
+    heap: int | None = None
+    rxbuf: int | None = None
+    seed: int | None = None
+
+    def server_options(self) -> list[str]:
+        """The options of ``python -m belay_gen.emulator.serve`` for this board."""
+        options = [] if self.profile is None else ["--profile", self.profile]
+        for name in ("heap", "baud", "rxbuf", "seed"):
+            value = getattr(self, name)
+            if value is not None:
+                options += [f"--{name}", str(value)]
+        return options
+
+
+_OPTIONS = ("profile", "heap", "baud", "rxbuf", "seed")
 
 
 def parse_virtual_port(port: str) -> VirtualPortSpec:
-    """Parse ``virtual:[DIR][?baud=N]``; raises ConnectionFailed on a malformed string."""
+    """Parse ``virtual:[DIR][?profile=NAME&heap=N&baud=N&rxbuf=N&seed=N]``.
+
+    Raises ConnectionFailed on a malformed string, an unknown option or profile.
+    """
     if not port.startswith(PREFIX):
         raise ConnectionFailed(f"{port!r} is not a virtual port (expected 'virtual:[DIR]')")
     body = port[len(PREFIX) :]
     location, _, query = body.partition("?")
-    baud = None
+    profile: str | None = None
+    numbers: dict[str, int] = {}
     for key, value in parse_qsl(query, keep_blank_values=True):
-        if key != "baud":
-            raise ConnectionFailed(f"unknown option {key!r} in {port!r}; the option is baud=N")
-        if not value.isdigit() or int(value) <= 0:
-            raise ConnectionFailed(f"baud must be a positive integer in {port!r}")
-        baud = int(value)
+        if key not in _OPTIONS:
+            known = ", ".join(_OPTIONS)
+            raise ConnectionFailed(f"unknown option {key!r} in {port!r}; the options are {known}")
+        try:
+            if key == "profile":
+                get_profile(value)
+                profile = value
+            elif key == "heap":
+                numbers[key] = parse_size(value)
+            elif not value.isdigit() or (int(value) <= 0 and key != "seed"):
+                raise ValueError(f"{key} must be a positive integer")
+            else:
+                numbers[key] = int(value)
+        except ValueError as exc:
+            raise ConnectionFailed(f"{exc} (in {port!r})") from None
     root = Path(location).expanduser() if location else None
     if root is not None and root.exists() and not root.is_dir():
         raise ConnectionFailed(
             f"{root} is a file; a virtual board needs a folder for its filesystem"
         )
-    return VirtualPortSpec(root=root, baud=baud)
+    return VirtualPortSpec(
+        root=root,
+        profile=profile,
+        baud=numbers.get("baud"),
+        heap=numbers.get("heap"),
+        rxbuf=numbers.get("rxbuf"),
+        seed=numbers.get("seed"),
+    )
 
 
 class VirtualTransport(SerialTransport):
@@ -63,11 +104,12 @@ class VirtualTransport(SerialTransport):
         self.trace_path = self.state_dir / "trace.log"
         root = spec.root if spec.root is not None else self.state_dir / "fs"
         command = [sys.executable, "-m", "belay_gen.emulator.serve", str(root)]
-        command += ["--trace-file", str(self.trace_path)]
-        if spec.baud:
-            command += ["--baud", str(spec.baud)]
+        command += ["--trace-file", str(self.trace_path), *spec.server_options()]
+        # The server's stdin is a pipe from us: when this process ends, however it ends, the
+        # server sees end of file, stops the board and removes our state folder.
+        command += ["--watch-stdin", "--owned-dir", str(self.state_dir)]
         self._server = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.PIPE
         )
         try:
             pty_path = self._read_announcement()
@@ -103,7 +145,7 @@ class VirtualTransport(SerialTransport):
             except subprocess.TimeoutExpired:
                 self._server.kill()
                 self._server.wait()
-        for stream in (self._server.stdout, self._server.stderr):
+        for stream in (self._server.stdin, self._server.stdout, self._server.stderr):
             if stream is not None:
                 stream.close()
         shutil.rmtree(self.state_dir, ignore_errors=True)
@@ -115,7 +157,7 @@ class VirtualTransport(SerialTransport):
 
 
 def open_virtual(port: str) -> VirtualTransport:
-    """Start a virtual board for ``port`` (``virtual:[DIR][?baud=N]``) and connect to it."""
+    """Start a virtual board for ``port`` (``virtual:[DIR][?options]``) and connect to it."""
     return VirtualTransport(port)
 
 

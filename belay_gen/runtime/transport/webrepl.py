@@ -5,6 +5,11 @@ replies ``WebREPL connected`` (then text frames carry REPL bytes both ways) or
 ``Access denied`` and closes. A reader thread receives frames into a queue so ``read`` blocks
 on the queue with a timeout, and websocket and socket errors become belay-gen errors here.
 The password is never put in a message, a log line or a ``repr``.
+
+The peer is untrusted: a redirect in the handshake is never followed (the password would go
+to the other host), a frame may declare at most :data:`MAX_FRAME_BYTES`, and fragments are
+passed on as they arrive instead of being collected into one message, so a peer cannot make
+the host buffer without bound.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import time
 from urllib.parse import urlsplit
 
 import websocket
+from websocket._abnf import frame_buffer
 
 from belay_gen.errors import (
     AuthenticationError,
@@ -30,6 +36,13 @@ from belay_gen.runtime.transport.base import Transport
 DEFAULT_PORT = 8266
 #: Largest text frame sent at once (the board buffers each frame in its small heap).
 FRAME_SIZE = 1024
+#: Largest frame accepted from the board (a board's frames are a few KiB at most).
+MAX_FRAME_BYTES = 1024 * 1024
+#: Received frames waiting for ``read``: past this the reader stops taking more from the
+#: socket (TCP then holds the peer back), so a flood is bounded by frames x frame size.
+MAX_QUEUED_FRAMES = 64
+#: Bytes read while logging in, before ``WebREPL connected`` or ``Access denied``.
+MAX_LOGIN_BYTES = 64 * 1024
 
 _PROMPT = b"Password:"
 _GRANTED = b"WebREPL connected"
@@ -43,6 +56,19 @@ class _Ended:
         self.reason = reason
 
 
+class _CappedFrames(frame_buffer):
+    """websocket-client's frame reader, refusing a frame longer than :data:`MAX_FRAME_BYTES`
+    as soon as its header declares it (before any of it is buffered)."""
+
+    def recv_length(self) -> None:
+        super().recv_length()
+        if self.length is not None and self.length > MAX_FRAME_BYTES:
+            raise websocket.WebSocketPayloadException(
+                f"the peer declared a {self.length:,}-byte frame, over the {MAX_FRAME_BYTES:,}-byte"
+                " limit; is this a MicroPython WebREPL?"
+            )
+
+
 class WebReplTransport(Transport):
     """A transport over MicroPython's WebREPL, logged in with ``password``."""
 
@@ -54,7 +80,7 @@ class WebReplTransport(Transport):
         self.description = f"{host}:{port}"
         #: Seconds allowed to connect, log in, and for the board to accept a write.
         self.timeout = timeout
-        self._queue: queue.Queue[bytes | _Ended] = queue.Queue()
+        self._queue: queue.Queue[bytes | _Ended] = queue.Queue(MAX_QUEUED_FRAMES)
         self._pending = b""
         self._ended: str | None = None
         self._closed = False
@@ -88,11 +114,22 @@ class WebReplTransport(Transport):
                 " and WebREPL enabled (import webrepl_setup)?"
             ) from exc
         ws = websocket.WebSocket(skip_utf8_validation=True)
+        # Private hook, pinned by tests: websocket-client has no setting for a frame limit.
+        ws.frame_buffer = _CappedFrames(ws._recv, skip_utf8_validation=True)
         ws.settimeout(self.timeout)
         try:
-            ws.connect(url, socket=sock, suppress_origin=True)  # type: ignore[no-untyped-call]
+            ws.connect(  # type: ignore[no-untyped-call]
+                url, socket=sock, suppress_origin=True, redirect_limit=0
+            )
         except (websocket.WebSocketException, OSError) as exc:
             sock.close()
+            status = getattr(getattr(ws, "handshake_response", None), "status", None)
+            if isinstance(status, int) and 300 <= status < 400:
+                raise ConnectionFailed(
+                    f"{where} answered the WebREPL handshake with a redirect (HTTP {status});"
+                    " belay-gen never follows one, since the password would go to another host:"
+                    " connect to the board's own address"
+                ) from None
             raise ConnectionFailed(
                 f"{where} refused the WebREPL handshake ({exc or type(exc).__name__}); is another"
                 " WebREPL client connected? the board takes one at a time"
@@ -131,26 +168,45 @@ class WebReplTransport(Transport):
                     " is this a MicroPython WebREPL?"
                 )
             seen += chunk
+            found = any(marker in seen for marker in markers)
+            if not found and len(seen) > MAX_LOGIN_BYTES:  # a board says a few words
+                raise ConnectionFailed(
+                    f"{self.description} sent {len(seen):,} bytes without {what};"
+                    " is this a MicroPython WebREPL?"
+                )
         return seen
 
     # -- the byte link ----------------------------------------------------------------------
     def _receive(self) -> None:
         """Reader thread: move received payloads into the queue until the link ends."""
         ws = self._ws
+        abnf = websocket.ABNF
         while True:
             try:
-                opcode, data = ws.recv_data()
+                frame = ws.recv_frame()  # type: ignore[no-untyped-call]
+                if frame.opcode == abnf.OPCODE_PING:
+                    ws.pong(frame.data)
             except websocket.WebSocketTimeoutException:
                 continue  # a quiet board; the frame buffer keeps any partial frame
             except (websocket.WebSocketException, OSError, AttributeError) as exc:
                 # AttributeError: close() emptied the socket under a blocked recv.
-                self._queue.put(_Ended(str(exc) or "the connection closed"))
+                self._put(_Ended(str(exc) or "the connection closed"))
                 return
-            if opcode == websocket.ABNF.OPCODE_CLOSE:
-                self._queue.put(_Ended("the board closed the connection"))
+            if frame.opcode == abnf.OPCODE_CLOSE:
+                self._put(_Ended("the board closed the connection"))
                 return
-            if data:
-                self._queue.put(bytes(data))
+            data_frame = frame.opcode in (abnf.OPCODE_TEXT, abnf.OPCODE_BINARY, abnf.OPCODE_CONT)
+            if data_frame and frame.data:  # each fragment as it comes: REPL bytes are a stream
+                self._put(bytes(frame.data))
+
+    def _put(self, item: bytes | _Ended) -> None:
+        """Queue ``item`` for ``read``, waiting while the queue is full, until closed."""
+        while not self._closed:
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def write(self, data: bytes) -> None:
         if self._closed or self._ended is not None:
