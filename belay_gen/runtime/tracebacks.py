@@ -8,13 +8,15 @@ NAME`` maps back to where the user wrote that line.
 from __future__ import annotations
 
 import builtins
+import linecache
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from belay_gen.errors import PyboardException
 
-_ENTRY = re.compile(r'File "([^"]*)", line (\d+), in (\S+)')
+#: A whole traceback entry line, its line ending included (``\r\n`` on a real board).
+_ENTRY_LINE = re.compile(r'File "([^"]*)", line (\d+), in (\S+)\r?\n')
 _TYPE = re.compile(r"^([A-Za-z_][\w.]*)(?::|$)")
 _ERRNO = re.compile(r"^\[Errno (\d+)\]")
 _SUBCLASSES: dict[str, type[PyboardException]] = {}
@@ -90,27 +92,39 @@ def board_exception(error: str, spans: Mapping[str, SourceSpan] | None = None) -
     """Build the host exception for a board traceback.
 
     The type is read from the last line (``ValueError: bad`` -> a ``PyboardException`` that is
-    also a ``ValueError``), and the whole text is kept as ``board_traceback``. Without
+    also a ``ValueError``), and the board's text is kept as ``board_traceback``. Without
     ``spans`` (the raw REPL, which knows no tasks) the message is that last line. With them
-    (``Device``: function name -> where it lives on the host) the message adds the host file
-    and line of each task frame, then the board's traceback.
+    (``Device``: function name -> where it lives on the host) the message is the board's
+    traceback with each task frame rewritten, as Belay does, to the host file, line and
+    source line, so editors and terminals link to it::
+
+        Traceback (most recent call last):
+          File "<stdin>", line 1, in <module>
+          File "/home/me/app.py", line 12, in read
+            return sensor.value()
+        OSError: [Errno 5] EIO
     """
     if spans is None:
         last, exc_type = _last_line_and_type(error)
         return _make_exception(last, last, exc_type, error)
-    text = error.replace("\r\n", "\n").strip("\n")
-    last, exc_type = _last_line_and_type(text)
-    where = []
-    for entry in _ENTRY.finditer(text):
+    last, exc_type = _last_line_and_type(error)
+    return _make_exception(_host_traceback(error, spans), last, exc_type, error)
+
+
+def _host_traceback(error: str, spans: Mapping[str, SourceSpan]) -> str:
+    """``error`` with each ``File "<stdin>", line K, in TASK`` entry of a known task replaced
+    by the host file, line and (when readable) source line; other text as the board sent it."""
+
+    def host_frame(entry: re.Match[str]) -> str:
         span = spans.get(entry.group(3))
-        if span is not None and entry.group(1) == "<stdin>":
-            host_line = span.first_line + int(entry.group(2)) - 1
-            where.append(f'  File "{span.filename}", line {host_line}, in {entry.group(3)}')
-    message = last
-    if where:
-        message += "\nwhere it was raised on the host:\n" + "\n".join(where)
-    message += "\nboard traceback:\n" + text
-    return _make_exception(message, last, exc_type, text)
+        if span is None or entry.group(1) != "<stdin>":
+            return entry.group(0)
+        host_line = span.first_line + int(entry.group(2)) - 1
+        frame = f'File "{span.filename}", line {host_line}, in {entry.group(3)}'
+        source = linecache.getline(span.filename, host_line).strip()
+        return f"{frame}\n    {source}\n" if source else f"{frame}\n"
+
+    return _ENTRY_LINE.sub(host_frame, error)
 
 
 def _make_exception(message: str, last: str, exc_type: str, text: str) -> PyboardException:
