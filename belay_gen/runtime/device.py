@@ -95,6 +95,8 @@ class Device(metaclass=DeviceMeta):
     dropped, definitions never.
     """
 
+    _device_root = True  # DeviceMeta.mro puts this class after mixins
+
     port = SessionSetting()
     startup = SessionSetting()
     attempts = SessionSetting()

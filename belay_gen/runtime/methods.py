@@ -205,6 +205,17 @@ class DeviceMeta(type):
             cls._registry[name.lower()] = cls
         return cls
 
+    def mro(cls) -> list[type]:
+        """Python's order, with the root class (``Device``, marked ``_device_root``) moved
+        last before ``object``, as Belay does: a mixin listed after ``Device`` in the bases
+        still wins, so a mixin's method called ``setup`` is not hidden by ``Device.setup``."""
+        order = super().mro()
+        roots = [klass for klass in order[1:] if vars(klass).get("_device_root")]
+        if not roots:
+            return order
+        rest = [klass for klass in order if klass not in roots and klass is not object]
+        return [*rest, *roots, object]
+
     def __getitem__(cls, name: str) -> type:
         """The registered subclass called ``name`` (case does not matter)."""
         try:
