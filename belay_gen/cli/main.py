@@ -27,6 +27,7 @@ from belay_gen.cli.packages import (
 from belay_gen.cli.report import DEBUG_ENV, EXIT_HELP, ReportingGroup
 from belay_gen.cli.select import select_command
 from belay_gen.cli.sync import sync_command
+from belay_gen.cli.terminal import terminal_command
 
 #: ``-h`` everywhere, and help text as wide as the terminal allows (up to 100 columns), so
 #: descriptions in the command list are not cut short on a wide terminal.
@@ -78,6 +79,7 @@ def main(debug: bool) -> None:
 for command in (
     exec_command,
     run_command,
+    terminal_command,
     info_command,
     latency_command,
     select_command,

@@ -76,7 +76,10 @@ class LineRouter:
             if self._dropping:
                 self._dropping = False
                 continue
-            self._route(line.rstrip(b"\r").decode("utf-8", "replace"), newline=True)
+            # The board's own line ending reaches the stream (``\r\n`` from a real board), as
+            # Belay passes it on.
+            ending = "\r\n" if line.endswith(b"\r") else "\n"
+            self._route(line.rstrip(b"\r").decode("utf-8", "replace"), ending=ending)
         self._scanned = len(self._partial)
         if len(self._partial) > MAX_LINE:
             self._overflow()
@@ -84,7 +87,7 @@ class LineRouter:
     def close(self) -> None:
         """Flush a last line that had no newline."""
         if self._partial and not self._dropping:
-            self._route(self._partial.rstrip(b"\r").decode("utf-8", "replace"), newline=False)
+            self._route(self._partial.rstrip(b"\r").decode("utf-8", "replace"), ending="")
         self._partial.clear()
         self._scanned = 0
         self._dropping = False
@@ -120,7 +123,7 @@ class LineRouter:
             self._stream.write(piece.decode("utf-8", "replace"))
             self._stream.flush()
 
-    def _route(self, line: str, *, newline: bool) -> None:
+    def _route(self, line: str, *, ending: str) -> None:
         try:
             before, frame = self._parser.split_line(line)
         except ResultNotLiteralError as exc:
@@ -134,5 +137,5 @@ class LineRouter:
                 self._stream.flush()
             self._on_frame(frame)
         elif self._stream is not None:
-            self._stream.write(line + "\n" if newline else line)
+            self._stream.write(line + ending)
             self._stream.flush()

@@ -60,7 +60,7 @@ def test_each_option_name_means_one_thing_everywhere() -> None:
 
 def test_shared_options_are_where_they_belong() -> None:
     options = _options()
-    connecting = {"exec", "run", "info", "latency", "sync", "install"}
+    connecting = {"exec", "run", "info", "latency", "sync", "install", "terminal"}
     assert {name for name, _ in options["--password"]} == connecting
     assert {name for name, _ in options["--password-file"]} == connecting
     assert {param.envvar for _, param in options["--password"]} == {PASSWORD_ENV}

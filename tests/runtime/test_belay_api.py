@@ -271,7 +271,8 @@ def test_stream_out_needs_only_write(device: belay.Device) -> None:
         print("three")
 
     device.call("talk", [], stream_out=out)
-    assert out.text == "one\ntwo\nthree\n"
+    # The board's own line endings, as Belay passes them on (a real board cooks \n to \r\n).
+    assert out.text == "one\r\ntwo\r\nthree\r\n"
 
 
 # -- trusted results -----------------------------------------------------------------------------
@@ -379,10 +380,10 @@ def test_default_stream_still_reaches_stdout(
     device: belay.Device, capsys: pytest.CaptureFixture[str]
 ) -> None:
     device("print('seen')")
-    assert capsys.readouterr().out == "seen\n"
+    assert capsys.readouterr().out == "seen\r\n"  # the board's own line ending
     buffer = io.StringIO()
     device("print('kept')", stream_out=buffer)
-    assert buffer.getvalue() == "kept\n"
+    assert buffer.getvalue() == "kept\r\n"
 
 
 @pytest.mark.board

@@ -37,7 +37,7 @@ def test_seed_example_set_led(
         Pin(25, Pin.OUT).value(state)  # type: ignore[name-defined]  # noqa: F821
 
     set_led(True)
-    assert capsys.readouterr().out == "Printing from device; turning LED to True.\n"
+    assert capsys.readouterr().out == "Printing from device; turning LED to True.\r\n"
     assert virtual_board.trace_lines[-1] == "pin 25 value 1"
 
 
@@ -90,7 +90,7 @@ def test_user_prints_are_streamed_line_by_line_while_running(device: belay.Devic
     device(
         "import time\nprint('first')\ntime.sleep_ms(300)\nprint('second')", stream_out=Recorder()
     )
-    assert [text for _, text in seen] == ["first\n", "second\n"]
+    assert [text for _, text in seen] == ["first\r\n", "second\r\n"]  # as the board sent them
     assert seen[1][0] - seen[0][0] > 0.2
 
 
