@@ -3,21 +3,30 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+# The demo needs only the package and the virtual board, not the dev tools.
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: venv demo test bench lint format clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
+	@echo "== creating $(VENV) with $(PYTHON) =="
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	@echo "== installing belay-gen with the dev tools into $(VENV) (a minute or two the first time) =="
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(DEMO_STAMP)
+
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	@echo "== installing belay-gen and the virtual board into $(VENV) =="
+	$(BIN)/python -m pip install -q -e '.[emulator]'
+	@touch $(DEMO_STAMP)
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	@echo "== dynamic flow: examples/blink (@device.task sent at run time) =="
 	$(MAKE) -C examples/blink run PYTHON=$(abspath $(BIN)/python)
 	@echo "== ahead-of-time flow: examples/blink-aot (belay-gen build, typed stub) =="

@@ -199,13 +199,15 @@ def follow_output(device: Device) -> None:
 
 
 def install_summary(stage: str, report: SyncReport) -> str:
-    """One line per synced part, e.g. ``/lib: 2 uploaded (1,024 bytes), 0 deleted, 3 unchanged``."""
+    """One line per synced part, e.g. ``/lib: 2 uploaded (1,024 bytes), 0 deleted, 3 unchanged``,
+    then one line per deleted file (a deletion is always named)."""
     if not report.changed:
         return f"{stage}: up to date ({plural(len(report.unchanged), 'file')})"
-    return (
+    summary = (
         f"{stage}: {len(report.uploaded)} uploaded ({plural(report.bytes_sent, 'byte')}),"
         f" {len(report.deleted)} deleted, {len(report.unchanged)} unchanged"
     )
+    return "\n".join([summary, *(f"  deleted {path}" for path in report.deleted)])
 
 
 def _new(name: Path) -> None:

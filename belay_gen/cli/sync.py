@@ -31,9 +31,17 @@ BAR_AFTER_S = 0.5
 @PORT_ARGUMENT
 @click.argument("folder", required=False, metavar="FOLDER", type=click.Path(path_type=Path))
 @click.option("--dst", default="/", show_default=True, help="Board folder to mirror into.")
-@click.option("--keep", multiple=True, help="Board path (relative to --dst) never deleted.")
+@click.option(
+    "--keep",
+    multiple=True,
+    help="Board path (relative to --dst) never deleted, in addition to the defaults.",
+)
 @click.option("--keep-all", is_flag=True, help="Delete nothing on the board.")
-@click.option("--keep-none", is_flag=True, help="Delete every unsynced file, boot.py too.")
+@click.option(
+    "--keep-none",
+    is_flag=True,
+    help="Drop the default keep list (boot.py too): keep only what --keep names.",
+)
 @click.option("--ignore", multiple=True, help="Git-wildmatch pattern of files not to sync.")
 @NO_MINIFY_OPTION
 @MPY_CROSS_BINARY_OPTION
@@ -54,7 +62,8 @@ def sync_command(
 ) -> None:
     """Mirror FOLDER (or one file) onto the board at PORT: send changed files, delete the rest.
 
-    Without --keep, boot.py, webrepl_cfg.py and lib/ are kept when --dst is /.
+    When --dst is /, boot.py, webrepl_cfg.py and lib/ are always kept (--keep adds to them;
+    only --keep-none drops them). Every deletion is named.
     """
     from belay_gen.errors import BelayError
     from belay_gen.runtime.sync.folder import sync_folder
@@ -65,9 +74,7 @@ def sync_command(
         raise click.UsageError("--keep-all and --keep-none contradict each other; pick one")
     if not folder.exists():  # before the port is opened
         raise BelayError(f"cannot sync {folder}: it does not exist")
-    keep_arg: bool | list[str] | None = list(keep) or None
-    if keep_all or keep_none:
-        keep_arg = keep_all
+    keep_arg = _keep_argument(dst, keep, keep_all=keep_all, keep_none=keep_none)
     bar = SyncProgressBar()
     try:
         with connect(resolve_port(port), password) as repl:
@@ -86,6 +93,23 @@ def sync_command(
         bar.close()
     for line in report_lines(report):
         click.echo(line)
+
+
+def _keep_argument(
+    dst: str, keep: tuple[str, ...], *, keep_all: bool, keep_none: bool
+) -> bool | list[str] | None:
+    """``sync_folder``'s ``keep`` for the CLI's options: a named path adds to the default
+    keep list (the library's ``keep=[...]`` replaces it, as Belay's does); the defaults go
+    only with ``--keep-none``."""
+    from belay_gen.runtime.sync.plan import DEFAULT_KEEP
+
+    if keep_all:
+        return True
+    if keep_none:
+        return list(keep)  # [] deletes every unsynced file
+    if keep:
+        return [*(DEFAULT_KEEP if dst == "/" else ()), *keep]
+    return None
 
 
 class SyncProgressBar:

@@ -174,3 +174,14 @@ def test_host_file_errors_are_one_error_line(tmp_path: Path) -> None:
         assert result.output == f"error: {tmp_path / 'pyproject.toml'}: not UTF-8 text" + (
             " (byte 0xff at line 2); save it as UTF-8\n"
         )
+
+
+def test_install_names_every_file_it_deleted() -> None:
+    from belay_gen.cli.packages import install_summary
+    from belay_gen.runtime.sync import SyncReport
+
+    report = SyncReport("/lib", uploaded=("/lib/a.py",), deleted=("/lib/mip_module.py",))
+    assert install_summary("/lib", report).splitlines() == [
+        "/lib: 1 uploaded (0 bytes), 1 deleted, 0 unchanged",
+        "  deleted /lib/mip_module.py",
+    ]

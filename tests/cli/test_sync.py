@@ -70,10 +70,18 @@ def test_sync_options_reach_the_engine(
     assert (board_root / "app" / "main.py").exists() and not (board_root / "app" / "pkg").exists()
     result = runner.invoke(main, ["sync", virtual_board.path, str(project), "--keep", "keep.txt"])
     assert result.exit_code == 0, result.output
-    assert (board_root / "keep.txt").exists() and not (board_root / "boot.py").exists()
+    # --keep adds to the defaults: boot.py stays; every deletion is named.
+    assert (board_root / "keep.txt").exists() and (board_root / "boot.py").exists()
     assert not (board_root / "app").exists()
+    assert "deleted /app/main.py" in result.output
     result = runner.invoke(main, ["sync", virtual_board.path, str(project), "--keep-all"])
     assert (board_root / "keep.txt").exists()
+    # Only --keep-none drops the defaults, and --keep then names all that stays.
+    args = ["sync", virtual_board.path, str(project), "--keep-none", "--keep", "keep.txt"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (board_root / "keep.txt").exists() and not (board_root / "boot.py").exists()
+    assert "deleted /boot.py" in result.output
 
 
 @pytest.mark.board
