@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from belay_gen.build import build
 from belay_gen.cli import main
-from belay_gen.errors import ConfigError
+from belay_gen.errors import CompileError, ConfigError
 from belay_gen.project import load_config
 from tests.support.compiler_cases import INPUTS
 
@@ -290,3 +290,15 @@ def test_a_no_op_build_process_loads_no_parser(project: Path) -> None:
     )
     assert "wrote 0, unchanged 7" in result.stdout
     assert result.stdout.strip().endswith("[]")
+
+
+def test_a_syntax_error_names_one_place_the_one_python_names(tmp_path: Path) -> None:
+    (tmp_path / "board").mkdir()
+    (tmp_path / "board" / "app.py").write_text(
+        "import belay_gen\ndevice = belay_gen.Device\n\n@device.task\ndef f(:\n    return 1\n"
+    )
+    (tmp_path / "pyproject.toml").write_text('[tool.belay.build]\nsources = ["board"]\n')
+    with pytest.raises(CompileError) as raised:
+        build(load_config(tmp_path))
+    assert str(raised.value).endswith("app.py:5:7: invalid syntax")
+    assert "error at" not in str(raised.value)

@@ -117,10 +117,11 @@ def decode_value(text: str, type_name: str) -> object:
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        article = "an" if type_name[:1].lower() in "aeiou" else "a"
         raise ResultNotLiteralError(
-            f"the task returned a {type_name}, which cannot travel back to the host "
-            f"(repr {text[:80]!r}); return a literal (None, bool, int, float, str, bytes, "
-            "or lists, tuples, sets and dicts of those) instead"
+            f"the board's value is {article} {type_name}, which cannot travel back to the host"
+            f" (repr {text[:80]!r}); return a literal (None, bool, int, float, str, bytes,"
+            " or lists, tuples, sets and dicts of those) instead, or use proxy=True"
         ) from None
 
 

@@ -133,7 +133,7 @@ def test_reserved_names_and_board_limits_are_errors() -> None:
         compiled("@device.task\ndef f(\n    a=LIMIT):\n    pass\n")
     with pytest.raises(CompileError, match="exactly one function"):
         compiled("x = 1\n")
-    with pytest.raises(CompileError, match=r"app.py:10:1: invalid syntax"):
+    with pytest.raises(CompileError, match=r"app.py:10:5: invalid syntax"):
         compiled("def (:\n")
 
 

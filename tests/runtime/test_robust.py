@@ -328,3 +328,13 @@ def test_a_malformed_int_frame_is_result_not_literal(text: str) -> None:
 
     with pytest.raises(ResultNotLiteralError):
         FrameParser("ab").parse_line(f"_BELAYRab int {text}")
+
+
+def test_a_non_literal_value_names_its_type_with_the_right_article() -> None:
+    from belay_gen.errors import ResultNotLiteralError as NotLiteral
+    from belay_gen.runtime.codec import decode_value
+
+    with pytest.raises(NotLiteral, match=r"the board's value is an array, .*proxy=True"):
+        decode_value("array('b', [1])", "array")
+    with pytest.raises(NotLiteral, match=r"the board's value is a Pin"):
+        decode_value("Pin(2)", "Pin")

@@ -31,12 +31,7 @@ class Source:
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as error:
-            raise CompileError(
-                f"invalid syntax: {error.message}",
-                filename,
-                error.raw_line + line_shift,
-                error.raw_column + 1,
-            ) from None
+            raise _syntax_error(source, filename, line_shift, error) from None
         self.wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.module = self.wrapper.module
         self.positions = self.wrapper.resolve(PositionProvider)
@@ -66,3 +61,27 @@ class Source:
     def code(self, node: cst.CSTNode) -> str:
         """The source text of ``node``, as the user wrote it."""
         return _EMPTY.code_for_node(node)
+
+
+def _syntax_error(
+    source: str, filename: str, line_shift: int, error: cst.ParserSyntaxError
+) -> CompileError:
+    """One location and one message for a syntax error: CPython's own (its parser names the
+    construct and the column), else libcst's (whose text carries a second position)."""
+    try:
+        compile(source, filename, "exec", dont_inherit=True)
+    except SyntaxError as cpython:
+        if cpython.lineno is not None:
+            what = cpython.msg
+            return CompileError(
+                what if what.startswith("invalid syntax") else f"invalid syntax: {what}",
+                filename,
+                cpython.lineno + line_shift,
+                cpython.offset or 1,
+            )
+    except (ValueError, OverflowError, RecursionError, MemoryError):
+        pass
+    message = error.message.partition(": ")[2] or error.message
+    return CompileError(
+        f"invalid syntax: {message}", filename, error.raw_line + line_shift, error.raw_column + 1
+    )
