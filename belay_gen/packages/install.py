@@ -16,9 +16,10 @@ Example::
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from belay_gen.packages.config import ProjectConfig
 from belay_gen.packages.fetch import Fetcher
 from belay_gen.packages.locate import Endpoints
 from belay_gen.packages.lock import Lock
-from belay_gen.packages.paths import LIB_DIR
+from belay_gen.packages.paths import LIB_DIR, unsafe_reason
 from belay_gen.packages.resolve import Resolver
 from belay_gen.packages.store import locked_entry, verify
 from belay_gen.project import DEFAULT_BUILD_OUT
@@ -111,8 +112,13 @@ def install(
             target = staged / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        # (shown as, local path, board folder, extra sync arguments)
-        steps: list[tuple[str, Path, str, dict[str, Any]]] = [("/lib", staged, "/lib", {})]
+        previous = installed_on_board(device)
+        (staged / INSTALLED_RECORD).write_text(json.dumps(sorted(plan.lib)) + "\n")
+        # (shown as, local path, board folder, extra sync arguments). /lib deletes nothing
+        # itself: only files the previous install recorded go (see _remove_stale).
+        steps: list[tuple[str, Path, str, dict[str, Any]]] = [
+            ("/lib", staged, "/lib", {"keep": True})
+        ]
         if plan.package is not None and plan.package.is_dir():
             ignore = [*DEFAULT_IGNORE, *plan.ignore]
             name = f"/{plan.package.name}"
@@ -128,10 +134,53 @@ def install(
             report = device.sync(
                 local, dst=dst, record=False, progress_update=callback, **options, **extra
             )
+            if shown == "/lib":
+                report = _remove_stale(device, report, previous, set(plan.lib))
             reports.append(report)
             if on_done is not None:
                 on_done(shown, report)
     return reports
+
+
+#: The board file (in ``/lib``) listing what ``install`` put there: the only ``/lib`` files a
+#: later install deletes, so a module installed some other way (``mip``) is left alone.
+INSTALLED_RECORD = ".belay-gen-installed.json"
+
+
+def installed_on_board(device: Device) -> set[str]:
+    """The ``/lib`` paths the previous install recorded on the board (none without a record,
+    or with one that is not a JSON list of safe relative paths)."""
+    text = device(
+        f"try:\n with open('/lib/{INSTALLED_RECORD}') as f:\n  r = f.read()\n"
+        "except OSError:\n r = '[]'\nr",
+        record=False,
+        stream_out=None,
+    )
+    try:
+        listed = json.loads(text) if isinstance(text, str) else []
+    except ValueError:
+        return set()
+    if not isinstance(listed, list):
+        return set()
+    return {p for p in listed if isinstance(p, str) and unsafe_reason(p) is None}
+
+
+def _remove_stale(
+    device: Device, report: SyncReport, previous: set[str], current: set[str]
+) -> SyncReport:
+    """Delete from ``/lib`` what the previous install recorded and this one does not have."""
+    stale = sorted(previous - current - {INSTALLED_RECORD})
+    if not stale:
+        return report
+    paths = [f"/lib/{relative}" for relative in stale]
+    removed = device(
+        f"import os\nd = []\nfor p in {paths!r}:\n try:\n  os.remove(p)\n  d.append(p)\n"
+        " except OSError:\n  pass\nd",
+        record=False,
+        stream_out=None,
+    )
+    gone = tuple(p for p in removed if isinstance(p, str)) if isinstance(removed, list) else ()
+    return replace(report, deleted=(*report.deleted, *gone))
 
 
 def start_main(device: Device, timeout: float = 5.0) -> None:

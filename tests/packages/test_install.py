@@ -3,6 +3,7 @@ virtual board, what lands in the board's folder and what ``--run`` prints."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 import time
 from collections.abc import Iterator
@@ -161,12 +162,14 @@ def test_install_on_a_virtual_port_runs_the_script(project: ProjectConfig, tmp_p
     )
     assert result.exit_code == 0, result.output
     assert "hello from a dependency core from the index 2 first app package" in result.output
-    assert "/lib: 7 uploaded" in result.output and "1 deleted" in result.output
+    # 7 dependency files and the record of them; stale.py was not installed by belay-gen (a
+    # mip module, say), so it stays.
+    assert "/lib: 8 uploaded" in result.output and "0 deleted" in result.output
     files = sorted(p.relative_to(board).as_posix() for p in board.rglob("*") if p.is_file())
     assert files == [
-        "app/__init__.py", "boot.py", "lib/dep.py", "lib/fakes/__init__.py",
-        "lib/hello/__init__.py", "lib/idxpkg.py", "lib/pkg/__init__.py", "lib/pkg/core.py",
-        "lib/shared/__init__.py",
+        "app/__init__.py", "boot.py", "lib/.belay-gen-installed.json", "lib/dep.py",
+        "lib/fakes/__init__.py", "lib/hello/__init__.py", "lib/idxpkg.py", "lib/pkg/__init__.py",
+        "lib/pkg/core.py", "lib/shared/__init__.py", "lib/stale.py",
     ]  # fmt: skip
 
 
@@ -192,4 +195,26 @@ def test_install_main_reruns_and_board_errors(
     failed = runner.invoke(main, [*args, "--run", str(root / "fail.py")])
     assert failed.exit_code == 1
     assert "ValueError: from the script" in failed.output and "line 4" in failed.output
-    assert "/lib: up to date (6 files)" in failed.output  # the second install sent nothing
+    assert "/lib: up to date (7 files)" in failed.output  # the second install sent nothing
+
+
+@pytest.mark.board
+def test_install_deletes_only_what_it_installed_before(virtual_port: str, board_root: Path) -> None:
+    """A dependency dropped since the last install goes; a module installed otherwise stays."""
+    from belay_gen.packages.install import INSTALLED_RECORD, _remove_stale, installed_on_board
+    from belay_gen.runtime.device import Device
+    from belay_gen.runtime.sync import SyncReport
+
+    (board_root / "lib").mkdir()
+    for name in ("old.py", "kept.py", "mip_module.py"):
+        (board_root / "lib" / name).write_text("x = 1\n")
+    record = ["old.py", "kept.py", "../../escape.py"]  # an unsafe entry is ignored
+    (board_root / "lib" / INSTALLED_RECORD).write_text(json.dumps(record))
+    with Device(virtual_port) as device:
+        previous = installed_on_board(device)
+        assert previous == {"old.py", "kept.py"}
+        report = _remove_stale(device, SyncReport("/lib"), previous, {"kept.py"})
+    assert report.deleted == ("/lib/old.py",)
+    assert sorted(p.name for p in (board_root / "lib").iterdir()) == [
+        INSTALLED_RECORD, "kept.py", "mip_module.py",
+    ]  # fmt: skip
