@@ -18,11 +18,8 @@ are :mod:`~belay_gen.runtime.tasks`' executors, board programs are snippet files
 
 from __future__ import annotations
 
-import atexit
 import itertools
 import textwrap
-import weakref
-from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -45,6 +42,7 @@ from belay_gen.runtime.implementation import Implementation
 from belay_gen.runtime.methods import DeviceMeta, ExecutorSlot, bind_methods
 from belay_gen.runtime.modules import install_module
 from belay_gen.runtime.output import STDOUT
+from belay_gen.runtime.pending import OPEN_DEVICES, PendingWork
 from belay_gen.runtime.proxy import ProxyObject, proxy_command, target_name
 from belay_gen.runtime.results import ResultForm
 from belay_gen.runtime.session import Session, SessionSetting
@@ -57,19 +55,6 @@ if TYPE_CHECKING:
     from belay_gen.runtime.sync.folder import ProgressUpdate, SyncReport
     from belay_gen.runtime.sync.local import TransformCache
     from belay_gen.runtime.transport.usb import UsbSpecifier
-
-
-#: Devices not yet closed; closed (teardowns run) when the interpreter exits, as Belay does.
-_OPEN: weakref.WeakSet[Device] = weakref.WeakSet()
-
-
-@atexit.register
-def _close_open_devices() -> None:
-    for device in list(_OPEN):
-        try:
-            device.close()
-        except Exception:
-            continue
 
 
 class Device(metaclass=DeviceMeta):
@@ -122,9 +107,7 @@ class Device(metaclass=DeviceMeta):
     ) -> None:
         if startup is not None and not isinstance(startup, str):
             raise TypeError(f"startup must be board code (a str), not {type(startup).__name__}")
-        self._forgotten: deque[str] = deque()  # board names to delete before the next command
         self._generator_names = itertools.count()
-        self._reset_pending = False
         # A UsbSpecifier (pyserial's port listing loads only for one).
         self._specifier: UsbSpecifier | None = None
         if port is not None and not isinstance(port, str):
@@ -137,6 +120,10 @@ class Device(metaclass=DeviceMeta):
             attempts=attempts,
             timeout=timeout,
             reconnect_delay=reconnect_delay,
+        )
+        #: What the board is owed before the next command (see :mod:`.pending`).
+        self.pending = PendingWork(
+            self.session, lambda: self.reconnect(attempts=max(1, self.session.attempts))
         )
         #: The board's clock (``sync_time``, ``return_time``).
         self.clock = DeviceClock(self.session, self._ready, auto=auto_sync_time)
@@ -151,7 +138,7 @@ class Device(metaclass=DeviceMeta):
             for setup in autoinit:
                 setup()
             self.__post_init__()
-            _OPEN.add(self)
+            OPEN_DEVICES.add(self)
         except BaseException:
             self.session.close()  # the caller gets no Device to close: release the port
             raise
@@ -192,7 +179,7 @@ class Device(metaclass=DeviceMeta):
         """Run teardown functions, then release the port. Closing twice is harmless."""
         if self.session.closed:
             return
-        _OPEN.discard(self)
+        OPEN_DEVICES.discard(self)
         try:
             for teardown in self._teardowns:
                 teardown()
@@ -261,20 +248,10 @@ class Device(metaclass=DeviceMeta):
     def forget(self, name: str) -> None:
         """Delete the board global ``name`` before the next command (safe to call from a
         finalizer: nothing is sent now)."""
-        self._forgotten.append(name)
+        self.pending.forget(name)
 
     def _ready(self) -> None:
-        """Before a command: reconnect after a :meth:`soft_reset`, and delete the board
-        objects of collected proxies and generators (one round trip, only when there are)."""
-        if self._reset_pending:
-            self._reset_pending = False
-            self.reconnect(attempts=max(1, self.session.attempts))
-        names = []
-        while self._forgotten:
-            names.append(self._forgotten.popleft())
-        if names and not self.session.closed:
-            code = f"for __belay_k in {tuple(names)!r}:\n globals().pop(__belay_k,None)\n"
-            self.session.run(code)
+        self.pending.settle()
 
     def call(
         self,
@@ -346,7 +323,7 @@ class Device(metaclass=DeviceMeta):
         reconnects (interrupting ``main.py``) and replays the history."""
         with self.session.lock:
             self.session.repl.run_main()
-            self._reset_pending = True
+            self.pending.reconnect_pending = True
 
     def terminal(self, *, exit_char: str = chr(0x1D)) -> None:
         """An interactive terminal on the board's friendly REPL until ``exit_char`` (Ctrl-]);
@@ -355,7 +332,7 @@ class Device(metaclass=DeviceMeta):
 
         with self.session.lock:
             self.session.repl.exit_raw()
-            self._reset_pending = True
+            self.pending.reconnect_pending = True
             run_terminal(self.session.transport, exit_char)
 
     def sync_dependencies(
