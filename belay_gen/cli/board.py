@@ -6,7 +6,6 @@ Board output reaches the terminal with its control sequences made visible
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import sys
 from collections.abc import Iterator
@@ -98,22 +97,12 @@ def print_trailing_value(code: str) -> str:
     >>> print_trailing_value("x = 2\\nx * 3")
     'x = 2\\n__belay_v=(x * 3)\\nif __belay_v is not None:print(repr(__belay_v))\\n'
     """
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code  # MicroPython-only syntax: run it as it is
-    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
-        return code
-    last = tree.body[-1]
-    segment = ast.get_source_segment(code, last)
-    if segment is None or last.end_lineno is None or last.end_col_offset is None:
-        return code
-    lines = code.splitlines()
-    start, end = last.lineno - 1, last.end_lineno - 1
-    prefix = lines[start][: last.col_offset]
-    tail = lines[end][last.end_col_offset :]
-    show = f"if {_VALUE} is not None:print(repr({_VALUE}))"
-    return "\n".join([*lines[:start], f"{prefix}{_VALUE}=({segment}){tail}", show]) + "\n"
+    from belay_gen.runtime.codec import wrap_trailing_expression
+
+    wrapped = wrap_trailing_expression(code, f"{_VALUE}={{}}")
+    if wrapped is None:
+        return code  # no trailing expression, or MicroPython-only syntax: run it as it is
+    return wrapped + f"if {_VALUE} is not None:print(repr({_VALUE}))\n"
 
 
 @click.command("exec", epilog=PORT_HELP)

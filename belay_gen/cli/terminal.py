@@ -31,26 +31,6 @@ def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
-def _raw_input(fd: int) -> Iterator[None]:
-    """This terminal in raw mode (keys unechoed, one by one) before the board is asked for
-    its prompt, so no key typed at once is echoed here or held for a whole line; restored on
-    the way out. Not a terminal (a pipe) or no termios (Windows): left as it is."""
-    try:
-        import termios
-        import tty
-
-        saved = termios.tcgetattr(fd)
-    except Exception:
-        yield
-        return
-    try:
-        tty.setraw(fd)
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-
-
-@contextlib.contextmanager
 def _signals_exit() -> Iterator[None]:
     """SIGTERM and SIGHUP raise :class:`SystemExit` while the terminal runs."""
     saved = {number: signal.signal(number, _exit_on_signal) for number in _ENDING_SIGNALS}
@@ -72,13 +52,15 @@ def terminal_command(port: str | None, password: str | None) -> None:
     REPL that another tool left behind). This terminal's settings are restored however the
     command ends.
     """
-    from belay_gen.runtime.terminal import run_terminal
+    from belay_gen.runtime.terminal import raw_keys, run_terminal
     from belay_gen.runtime.transport import open_transport
 
     port = resolve_port(port)
     with open_transport(port, password=password_for(port, password)) as transport:
         click.echo(f"connected to {port}; Ctrl-] leaves", err=True)
-        with _signals_exit(), _raw_input(sys.stdin.fileno()):
+        # Raw before the board is asked for its prompt, so no key typed at once is echoed
+        # here or held for a whole line.
+        with _signals_exit(), raw_keys(sys.stdin.fileno()):
             transport.write(b"\x02")  # the friendly prompt (and its banner)
             run_terminal(transport, EXIT_CHAR)
     click.echo("", err=True)  # the board's prompt line is left open

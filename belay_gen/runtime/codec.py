@@ -125,25 +125,28 @@ def decode_value(text: str, type_name: str) -> object:
         ) from None
 
 
-def return_trailing_expression(cmd: str) -> str:
-    """Rewrite ``cmd`` so the value of a final expression statement comes back as a frame.
+def wrap_trailing_expression(cmd: str, wrapper: str) -> str | None:
+    """``cmd`` with its trailing expression ``E`` replaced by ``wrapper.format(E)``, or
+    ``None`` when ``cmd`` does not end in an expression (or is not CPython syntax).
 
-    >>> return_trailing_expression("x = 2\\nx * 3")
-    'x = 2\\n__belay_r(x * 3)\\n'
+    ``E`` is parenthesized, so ``1, 2`` stays one tuple:
+
+    >>> wrap_trailing_expression("x = 2\\nx, 3", "f({})")
+    'x = 2\\nf((x, 3))\\n'
     """
     try:
         tree = ast.parse(cmd)
     except SyntaxError:
-        return cmd  # MicroPython-only syntax: run as is, no value comes back
+        return None  # MicroPython-only syntax: run as is, no value comes back
     if not tree.body or not isinstance(tree.body[-1], ast.Expr):
-        return cmd
+        return None
     last = tree.body[-1]
     segment = ast.get_source_segment(cmd, last)
     if segment is None or last.end_lineno is None or last.end_col_offset is None:
-        return cmd
+        return None
     lines = cmd.splitlines()
     start, end = last.lineno - 1, last.end_lineno - 1
     prefix = lines[start][: last.col_offset]
     tail = lines[end][last.end_col_offset :]
-    wrapped = f"{prefix}{RESULT_FUNCTION}({segment}){tail}"
+    wrapped = prefix + wrapper.format(f"({segment})") + tail
     return "\n".join([*lines[:start], wrapped, *lines[end + 1 :]]) + "\n"

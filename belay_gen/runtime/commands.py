@@ -1,8 +1,9 @@
 """``device(cmd)``: where a command's value is, what it imports, and running it.
 
-The value of a command is its trailing expression statement; :func:`wrap_trailing_expression`
-hands it to a board function (the result frame, a timer, a proxy) in place, keeping every
-line where it was so board tracebacks point at the user's lines.
+The value of a command is its trailing expression statement;
+:func:`~belay_gen.runtime.codec.wrap_trailing_expression` hands it to a board function (the
+result frame, a timer, a proxy) in place, keeping every line where it was so board tracebacks
+point at the user's lines.
 """
 
 from __future__ import annotations
@@ -15,33 +16,6 @@ from belay_gen.runtime.board_helpers import run_with_helpers
 from belay_gen.runtime.dynamic import minify_source
 from belay_gen.runtime.results import ResultForm
 from belay_gen.runtime.session import Session
-
-
-def wrap_trailing_expression(cmd: str, wrapper: str) -> str | None:
-    """``cmd`` with its trailing expression ``E`` replaced by ``wrapper.format(E)``, or
-    ``None`` when ``cmd`` does not end in an expression (or is not CPython syntax).
-
-    ``E`` is parenthesized, so ``1, 2`` stays one tuple:
-
-    >>> wrap_trailing_expression("x = 2\\nx, 3", "f({})")
-    'x = 2\\nf((x, 3))\\n'
-    """
-    try:
-        tree = ast.parse(cmd)
-    except SyntaxError:
-        return None  # MicroPython-only syntax: run as is, no value comes back
-    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
-        return None
-    last = tree.body[-1]
-    segment = ast.get_source_segment(cmd, last)
-    if segment is None or last.end_lineno is None or last.end_col_offset is None:
-        return None
-    lines = cmd.splitlines()
-    start, end = last.lineno - 1, last.end_lineno - 1
-    prefix = lines[start][: last.col_offset]
-    tail = lines[end][last.end_col_offset :]
-    wrapped = prefix + wrapper.format(f"({segment})") + tail
-    return "\n".join([*lines[:start], wrapped, *lines[end + 1 :]]) + "\n"
 
 
 def imported_names(cmd: str) -> list[str]:

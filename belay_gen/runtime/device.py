@@ -29,11 +29,10 @@ from belay_gen.compiler.model import DECORATOR_KINDS
 from belay_gen.files import merged_package_folders
 from belay_gen.runtime.board_helpers import run_with_helpers
 from belay_gen.runtime.clock import BoardClock, DeviceClock
-from belay_gen.runtime.codec import RESULT_FUNCTION, encode_call
+from belay_gen.runtime.codec import RESULT_FUNCTION, encode_call, wrap_trailing_expression
 from belay_gen.runtime.commands import (
     CommandOptions,
     run_command,
-    wrap_trailing_expression,
     writer_for,
 )
 from belay_gen.runtime.dynamic import CompiledForBoard

@@ -20,12 +20,11 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from belay_gen.runtime.board_helpers import PROXY_NAME
-from belay_gen.runtime.codec import RESULT_FUNCTION, require_literal
+from belay_gen.runtime.codec import RESULT_FUNCTION, require_literal, wrap_trailing_expression
 from belay_gen.runtime.commands import (
     CommandOptions,
     imported_names,
     run_command,
-    wrap_trailing_expression,
 )
 from belay_gen.runtime.results import ResultForm
 from belay_gen.runtime.session import Session

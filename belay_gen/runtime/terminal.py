@@ -14,8 +14,9 @@ from belay_gen.runtime.transport.base import Transport
 
 
 @contextlib.contextmanager
-def _raw_keys(fd: int) -> Iterator[None]:
-    """Keys go to the board one by one, unechoed (a POSIX terminal; otherwise as they come)."""
+def raw_keys(fd: int) -> Iterator[None]:
+    """The terminal at ``fd`` in raw mode (keys unechoed, one by one), restored on the way
+    out; not a terminal (a pipe) or no termios (Windows): left as it is."""
     try:
         import termios
         import tty
@@ -59,7 +60,7 @@ def run_terminal(
     reader.start()
     stop_byte = exit_char.encode()
     try:
-        with _raw_keys(fd):
+        with raw_keys(fd):
             while not stop.is_set():
                 typed = os.read(fd, 64)
                 if not typed:
