@@ -5,7 +5,6 @@ from __future__ import annotations
 import struct
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,15 +63,6 @@ class Console:
         err = self.until(b"\x04")[:-1]
         self.until(b">")
         return out, err
-
-
-@pytest.fixture
-def console(virtual_board: VirtualBoard) -> Iterator[Console]:
-    client = Console(virtual_board.path)
-    try:
-        yield client
-    finally:
-        client.link.close()
 
 
 def test_friendly_repl_banner_echo_and_multiline(console: Console) -> None:

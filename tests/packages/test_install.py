@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from belay_gen.errors import ConfigError, LockMismatchError, PackageError
 from belay_gen.packages import Endpoints, Fetcher, load_project, update
 from belay_gen.packages.config import ProjectConfig
 from belay_gen.packages.install import plan_install
-from tests.support.package_server import PackageServer, package_server
+from tests.support.package_server import PackageServer
 from tests.support.requirements import require_board
 
 PYPROJECT = """\
@@ -41,12 +40,6 @@ fakes = "SERVER/files/util.py"
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BELAY_GEN_CACHE", str(tmp_path / "cache"))
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[PackageServer]:
-    with package_server(tmp_path) as running:
-        yield running
 
 
 @pytest.fixture

@@ -4,20 +4,13 @@ the other host; every hop shares one deadline and the count is bounded."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from belay_gen.errors import DownloadError
 from belay_gen.packages import Fetcher
-from tests.support.package_server import PackageServer, package_server
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[PackageServer]:
-    with package_server(tmp_path) as running:
-        yield running
+from tests.support.package_server import PackageServer
 
 
 @pytest.fixture

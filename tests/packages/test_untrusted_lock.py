@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,7 @@ import pytest
 from belay_gen.errors import ConfigError, LockMismatchError, PackageError
 from belay_gen.packages import Lock, load_project
 from tests.packages.test_update import configure, lib_files, run
-from tests.support.package_server import PackageServer, package_server
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[PackageServer]:
-    with package_server(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    folder = tmp_path / "project"
-    folder.mkdir()
-    return folder
+from tests.support.package_server import PackageServer
 
 
 def tamper(root: Path, name: str, dest: str, url: str, data: bytes) -> None:

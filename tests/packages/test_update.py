@@ -9,7 +9,6 @@ import socket
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,7 @@ from belay_gen.errors import DownloadError, LockMismatchError, PackageError
 from belay_gen.packages import Endpoints, Fetcher, Lock, clean, load_project, update
 from belay_gen.packages.config import ProjectConfig
 from belay_gen.packages.update import UpdateReport
-from tests.support.package_server import PackageServer, package_server
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[PackageServer]:
-    with package_server(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    folder = tmp_path / "project"
-    folder.mkdir()
-    return folder
+from tests.support.package_server import PackageServer
 
 
 def configure(

@@ -16,13 +16,7 @@ import pytest
 from belay_gen.errors import PackageError
 from belay_gen.packages import store
 from tests.packages.test_update import configure, lib_files, run
-from tests.support.package_server import PackageServer, package_server
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[PackageServer]:
-    with package_server(tmp_path) as running:
-        yield running
+from tests.support.package_server import PackageServer
 
 
 @pytest.fixture
