@@ -69,10 +69,12 @@ def compile_function(
     use_minify = function.minify if minify is None else minify
     device_code = function.board_source
     lines = lines_of(parsed, node)
-    body_code = "\n".join(body_text(parsed.lines, lines)) + "\n"
+    body_code = ""
+    if function.kind in ("setup", "teardown"):
+        body_code = "\n".join(body_text(parsed.lines, lines)) + "\n"
     if use_minify:
         device_code = minify_code(device_code)
-        body_code = minify_code(body_code)
+        body_code = minify_code(body_code) if body_code else ""
     return CompiledFunction(
         name=function.name,
         kind=function.kind,

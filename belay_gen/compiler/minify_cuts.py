@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 import sys
-import threading
-import warnings
 from dataclasses import dataclass
+
+from belay_gen.compiler import pyast
 
 Position = tuple[int, int]  # (row from 1, column)
 
@@ -33,9 +33,6 @@ class Cut:
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-# ast.parse may warn (an invalid escape like "\\d"); the filter that silences it is global
-# state, so minify calls in several threads take turns around it.
-_PARSE_LOCK = threading.Lock()
 
 
 def find_cuts(code: str, indented: bool, *, byte_columns: bool) -> list[Cut]:
@@ -43,14 +40,12 @@ def find_cuts(code: str, indented: bool, *, byte_columns: bool) -> list[Cut]:
     bytes, as ast counts, or in characters, as :mod:`tokenize` counts)."""
     # Code indented as a whole (a method's source) parses as the body of an `if`.
     source, offset = ("if 1:\n" + code, 1) if indented else (code, 0)
-    with _PARSE_LOCK, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            tree = ast.parse(source)
-        except SyntaxError as error:
-            if error.lineno is not None:
-                error.lineno -= offset
-            raise
+    try:
+        tree = pyast.parse(source)
+    except SyntaxError as error:
+        if error.lineno is not None:
+            error.lineno -= offset
+        raise
     finder = _CutFinder(None if byte_columns else source.splitlines(), offset)
     finder.body(tree.body, docstring=True, may_empty=True, keep=False)
     return finder.cuts

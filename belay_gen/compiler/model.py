@@ -138,7 +138,8 @@ class CompiledFunction:
 
     ``device_code`` defines the function on the board without host decorators; its line k
     is host line ``line_offset + k``. ``body_code`` is the body alone at module level (same
-    line numbering), for running ``setup``/``teardown`` in the board's global scope.
+    line numbering), for running ``setup``/``teardown`` in the board's global scope (empty
+    for the other kinds, which the board calls by name).
     ``free_names`` are names the function uses but does not define (board globals,
     builtins aside): the runtime may check them against the host function's closure.
     """

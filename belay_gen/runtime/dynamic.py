@@ -17,13 +17,14 @@ import json
 import os
 import stat
 import textwrap
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from belay_gen.compiler.fingerprint import compiler_fingerprint
-from belay_gen.files import cache_root, write_atomic
+from belay_gen.files import cache_root
 from belay_gen.runtime.tracebacks import SourceSpan
 
 
@@ -165,10 +166,28 @@ def _write_entry(key: str, compiled: CompiledForBoard) -> None:
         "is_generator": compiled.is_generator,
     }
     document["digest"] = _digest(document)
-    path = _entry_path(key)
     with contextlib.suppress(OSError):  # an unwritable cache only means no caching
-        write_atomic(path, json.dumps(document).encode())
-        path.chmod(0o600)  # under a umask of 002 too, the read check accepts it
+        _write_private(_entry_path(key), json.dumps(document).encode())
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Write ``path`` atomically (a temp file, then a rename), readable by its owner only
+    (mode 0600 from creation: under a umask of 002 too, the read check accepts it)."""
+    temp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        handle = os.open(temp, flags, 0o600)
+    except FileNotFoundError:  # the first entry under this prefix
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(temp, flags, 0o600)
+    try:
+        with open(handle, "wb") as stream:
+            stream.write(content)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
 
 
 def _digest(document: dict[str, object]) -> str:

@@ -144,3 +144,30 @@ def test_board_decorators_stay_above_a_setup() -> None:
     )
     with pytest.raises(CompileError, match="put board decorators above that one"):
         compiled("@device.setup\n@micropython.native\ndef f(x):\n    y = 1\n")
+
+
+def test_only_setup_and_teardown_carry_their_body() -> None:
+    """The board calls a task or thread by name: no body text is made for them."""
+    assert compiled("@device.task\ndef f(a):\n    return a\n").body_code == ""
+    assert compiled("@device.thread\ndef f(a):\n    pass\n").body_code == ""
+    assert compiled("@device.teardown\ndef f():\n    x = 1\n").body_code == "\n\nx=1\n"
+
+
+def test_scopes_follow_python_where_a_name_is_bound() -> None:
+    """A match capture, a walrus in a comprehension and a nested class see their own
+    bindings; only names bound nowhere in the function are free (board globals)."""
+    result = compiled(
+        """\
+        @device.task
+        def f(p):
+            match p:
+                case [first, *rest]:
+                    pass
+            if any((hit := x) > 1 for x in rest):
+                return hit
+            class K:
+                y = first
+            return K, LIMIT
+        """
+    )
+    assert result.free_names == ("LIMIT",)

@@ -4,16 +4,14 @@ module-level type aliases (copied, with what they use in turn)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
 import libcst as cst
-import libcst.matchers as m
-from libcst.metadata import Assignment
 
 from belay_gen.compiler import parameters
 from belay_gen.compiler.scan import body
-from belay_gen.compiler.scan.bindings import dotted
 from belay_gen.compiler.scan.imports import BUILTINS
 from belay_gen.compiler.scan.source import Source
 
@@ -26,7 +24,6 @@ class StubImports:
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self.global_scope = source.scopes[source.module]
         self.imports: list[str] = []
         self.aliases: list[str] = []
         self._aliases_seen: set[str] = set()
@@ -37,7 +34,8 @@ class StubImports:
         annotations = [p.annotation.annotation for p in params if p.annotation]
         if node.returns is not None:
             returns = node.returns.annotation
-            yielded = body.yield_node(returns) if body.is_generator(node) else None
+            generator = body.is_generator(self.source.scope(node))
+            yielded = body.yield_node(returns) if generator else None
             # The stub says Iterator[T] itself: only T's names matter.
             annotations.append(yielded if yielded is not None else returns)
         for annotation in annotations:
@@ -45,17 +43,15 @@ class StubImports:
                 self._name(root, where)
 
     def _name(self, name: str, where: cst.CSTNode) -> None:
-        scope = self.global_scope
-        bindings = [b for b in scope[name] if b.scope is scope] if scope is not None else []
+        bindings = self.source.names.bindings(name)
         if not bindings:
             if name in BUILTINS:
                 return
             raise self.source.error(
                 where, f"the annotation {name!r} is neither a builtin nor imported: import it"
             )
-        for binding in bindings:
-            node = binding.node if isinstance(binding, Assignment) else None
-            if isinstance(node, (cst.Import, cst.ImportFrom)):
+        for node in bindings:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
                 statement = self._import(node, name, where)
                 self._check_clash(name, statement, where)
                 if statement != "import typing" and statement not in self.imports:
@@ -85,26 +81,25 @@ class StubImports:
                 "import it under another name",
             )
 
-    def _import(self, node: cst.Import | cst.ImportFrom, name: str, where: cst.CSTNode) -> str:
-        if isinstance(node, cst.ImportFrom) and node.relative:
+    def _import(self, node: ast.Import | ast.ImportFrom, name: str, where: cst.CSTNode) -> str:
+        if isinstance(node, ast.ImportFrom) and node.level:
             raise self.source.error(
                 where,
                 f"the annotation {name!r} comes from a relative import, which the host stub "
                 "cannot repeat: import it absolutely",
             )
-        for alias in node.names if not isinstance(node.names, cst.ImportStar) else ():
-            full = dotted(alias.name) or ""
+        for alias in node.names:
+            full = alias.name
             if alias.asname is not None:
-                bound = dotted(alias.asname.name)
+                bound = alias.asname
             else:
-                bound = full.split(".")[0] if isinstance(node, cst.Import) else full
+                bound = full.split(".")[0] if isinstance(node, ast.Import) else full
             if bound != name:
                 continue
             suffix = f" as {bound}" if alias.asname else ""
-            if isinstance(node, cst.Import):
+            if isinstance(node, ast.Import):
                 return f"import {full}{suffix}"
-            module = dotted(node.module) if node.module is not None else ""
-            return f"from {module} import {full}{suffix}"
+            return f"from {node.module or ''} import {full}{suffix}"
         raise self.source.error(where, f"cannot tell where the annotation {name!r} comes from")
 
     def _alias(self, name: str) -> tuple[str, cst.BaseExpression] | None:
@@ -119,7 +114,7 @@ class StubImports:
                 target, value = small.target, small.value
             else:
                 continue
-            if m.matches(target, m.Name(name)):
+            if isinstance(target, cst.Name) and target.value == name:
                 return self.source.code(statement).strip(), value
         return None
 

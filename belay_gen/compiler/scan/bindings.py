@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-import libcst.matchers as m
+
+from belay_gen.compiler.scan import walk
 
 BELAY_MODULES = frozenset({"belay_gen", "belay"})
 DEVICE_MODULES = BELAY_MODULES | {"belay_gen.runtime.device"}
@@ -23,11 +24,11 @@ def dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
-class DeviceBindings(cst.CSTVisitor):
-    """Visit a module to learn its belay modules, ``Device`` classes, subclasses, instances."""
+class DeviceBindings:
+    """A module's belay modules, ``Device`` classes, subclasses and instances, learnt from its
+    statements in source order (:meth:`read`)."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.modules: set[str] = set()
         self.classes: set[str] = set()
         self.subclasses: dict[str, str | None] = {}
@@ -47,7 +48,25 @@ class DeviceBindings(cst.CSTVisitor):
             return "Device"
         return None
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def read(self, module: cst.Module) -> None:
+        """Learn from every statement of ``module``, nested ones too."""
+        for statement in walk.every_statement(module.body):
+            if isinstance(statement, cst.Import):
+                self._import(statement)
+            elif isinstance(statement, cst.ImportFrom):
+                self._import_from(statement)
+            elif isinstance(statement, cst.ClassDef):
+                self._class(statement)
+            elif isinstance(statement, cst.Assign):
+                self._instance([t.target for t in statement.targets], statement.value)
+            elif isinstance(statement, cst.AnnAssign) and statement.value is not None:
+                self._instance([statement.target], statement.value)
+            elif isinstance(statement, cst.With):
+                for item in statement.items:
+                    if item.asname is not None:
+                        self._instance([item.asname.name], item.item)
+
+    def _import(self, node: cst.Import) -> None:
         for alias in node.names:
             name = dotted(alias.name)
             if name is None or name.split(".")[0] not in BELAY_MODULES:
@@ -58,16 +77,16 @@ class DeviceBindings(cst.CSTVisitor):
                 parts = name.split(".")
                 self.modules.update(".".join(parts[: i + 1]) for i in range(len(parts)))
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+    def _import_from(self, node: cst.ImportFrom) -> None:
         module = dotted(node.module) if node.module is not None else None
         if node.relative or module not in DEVICE_MODULES or isinstance(node.names, cst.ImportStar):
             return
         for alias in node.names:
-            if m.matches(alias.name, m.Name("Device")):
+            if isinstance(alias.name, cst.Name) and alias.name.value == "Device":
                 bound = alias.asname.name if alias.asname is not None else alias.name
                 self.classes.add(dotted(bound) or "Device")
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+    def _class(self, node: cst.ClassDef) -> None:
         for base in node.bases:
             found = self.device_class(base.value)
             if found is not None:
@@ -77,14 +96,3 @@ class DeviceBindings(cst.CSTVisitor):
     def _instance(self, targets: Sequence[cst.BaseExpression], value: cst.BaseExpression) -> None:
         if isinstance(value, cst.Call) and self.device_class(value.func) is not None:
             self.instances.update(t.value for t in targets if isinstance(t, cst.Name))
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self._instance([t.target for t in node.targets], node.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self._instance([node.target], node.value)
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._instance([node.asname.name], node.item)

@@ -5,6 +5,7 @@ and laying out its board text on the host's lines."""
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Sequence
 
 import libcst as cst
@@ -44,7 +45,9 @@ def describe(
         )
     kind: Kind = device_decorators[0][1]  # type: ignore[assignment]
     options = decorators.options(source, device_decorators, kind)
-    generator = body.is_generator(node)
+    tree = source.function(node)
+    scope = source.scope(node)
+    generator = body.is_generator(scope)
     if generator and kind != "task":
         raise source.error(node, f"a {kind} cannot be a generator: {name}() yields")
     if generator:
@@ -63,17 +66,16 @@ def describe(
     if kind in ("setup", "teardown"):
         text = _publish(source, node, params, text, where, kind)
     returns = node.returns.annotation if node.returns else None
-    first = source.positions[node.decorators[0]] if node.decorators else None
     return Function(
         name=name,
         kind=kind,
         parameters=params,
         returns=source.code(returns) if returns is not None else None,
         yields=body.yield_type(returns, source.code) if returns is not None else None,
-        returns_value=body.returns_value(node),
+        returns_value=body.returns_value(scope),
         docstring=node.get_docstring(clean=True),
-        span=source.span(node, first),
-        def_line=source.positions[node].start.line + source.line_shift,
+        span=source.span(node, source.decorated_start(node)),
+        def_line=tree.lineno + source.line_shift,
         board_source="\n".join(text) + "\n",
         owner=owner,
         minify=bool(options.get("minify", True)),
@@ -100,29 +102,32 @@ def describe_parameters(source: Source, node: cst.FunctionDef) -> tuple[Paramete
     return tuple(described)
 
 
+@functools.lru_cache(maxsize=16)  # sources and nodes hash by identity; asked twice each
 def lines_of(source: Source, node: cst.FunctionDef) -> FunctionLines:
     """Where the parts of ``node`` are, as lines of its text."""
-    positions = source.positions
-    first = positions[node.decorators[0]] if node.decorators else positions[node]
-    suite = node.body
-    if isinstance(suite, cst.SimpleStatementSuite):
-        body_line = positions[suite].start.line
-        one_line: str | None = source.code(suite)
-    else:
-        body_line = positions[suite.body[0]].start.line
-        one_line = None
-    kept = tuple(
-        (positions[d].start.line, positions[d].end.line)
-        for d in node.decorators
-        if decorators.runs_on_board(d)
-    )
+    tree = source.function(node)
+    first, _ = source.decorated_start(node)
+    statement = tree.body[0]
+    body_line = statement.lineno
+    one_line = None
+    if isinstance(node.body, cst.SimpleStatementSuite):
+        # The suite runs from its first statement to the end of the def's logical line.
+        line, column = source.start(statement)
+        _, last_line = source.logical_line(statement)
+        one_line = "\n".join([source.lines[line - 1][column:], *source.lines[line:last_line]])
+    kept = []
+    for decorator, expression in zip(node.decorators, tree.decorator_list, strict=True):
+        if decorators.runs_on_board(decorator):
+            (start, _), end = source.logical_line(expression)
+            kept.append((start, end))
+    last = tree.end_lineno or tree.lineno
     return FunctionLines(
-        first=first.start.line,
-        def_line=positions[node].start.line,
+        first=first,
+        def_line=tree.lineno,
         body_line=body_line,
-        last=positions[node].end.line,
-        kept=kept,
-        in_string=body.lines_in_strings(node, positions),
+        last=last,
+        kept=tuple(kept),
+        in_string=frozenset(n for n in source.string_lines if first <= n <= last),
         suite=one_line,
     )
 
@@ -168,7 +173,7 @@ def _publish(
     kind: str,
 ) -> list[str]:
     """Make a setup/teardown function bind its names and arguments as board globals."""
-    bound = body.bound_names(node, source.scopes) - {p.name for p in params}
+    bound = body.bound_names(source.scope(node)) - {p.name for p in params}
     parts = []
     if bound:
         parts.append("global " + ",".join(sorted(bound)))

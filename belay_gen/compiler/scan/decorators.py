@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-import libcst.matchers as m
 
 from belay_gen.compiler.model import DECORATOR_KINDS, OPTIONS
 from belay_gen.compiler.scan.bindings import dotted
@@ -20,23 +19,18 @@ BOARD_DECORATORS = frozenset({"native", "viper", "bytecode", "asm_thumb", "asm_x
 # Decorators that only matter on the host and are dropped with the device decorators.
 HOST_ONLY_DECORATORS = frozenset({"staticmethod"})
 
-#: The ``task`` of ``X.task``: a decorator kind.
-KIND_NAME = m.OneOf(*(m.Name(kind) for kind in DECORATOR_KINDS))
-# One pattern for @X.task and @X.task(...).
-_DEVICE = m.Decorator(
-    decorator=m.Attribute(attr=KIND_NAME) | m.Call(func=m.Attribute(attr=KIND_NAME))
-)
-_HOST_ONLY = m.Decorator(decorator=m.OneOf(*(m.Name(name) for name in HOST_ONLY_DECORATORS)))
+
+def kind_attribute(node: cst.BaseExpression) -> cst.Attribute | None:
+    """``node`` when it is an ``X.task`` (``.thread``, ``.setup``, ``.teardown``), any ``X``."""
+    if isinstance(node, cst.Attribute) and node.attr.value in DECORATOR_KINDS:
+        return node
+    return None
 
 
 def device_attribute(decorator: cst.Decorator) -> cst.Attribute | None:
     """The ``X.task`` of ``@X.task`` or ``@X.task(...)`` (any ``X``), else ``None``."""
-    if not m.matches(decorator, _DEVICE):
-        return None
     target = decorator.decorator
-    attribute = target.func if isinstance(target, cst.Call) else target
-    assert isinstance(attribute, cst.Attribute)
-    return attribute
+    return kind_attribute(target.func if isinstance(target, cst.Call) else target)
 
 
 def device_kind(decorator: cst.Decorator) -> str | None:
@@ -47,7 +41,9 @@ def device_kind(decorator: cst.Decorator) -> str | None:
 
 def runs_on_board(decorator: cst.Decorator) -> bool:
     """True for a decorator the board text keeps (neither a device nor a host-only one)."""
-    return device_attribute(decorator) is None and not m.matches(decorator, _HOST_ONLY)
+    target = decorator.decorator
+    host_only = isinstance(target, cst.Name) and target.value in HOST_ONLY_DECORATORS
+    return device_attribute(decorator) is None and not host_only
 
 
 def options(

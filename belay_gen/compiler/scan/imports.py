@@ -9,13 +9,13 @@ board global (set by ``startup`` code, say) and is reported as free.
 
 from __future__ import annotations
 
+import ast
 import builtins
 
 import libcst as cst
-from libcst.metadata import Access, BaseAssignment, ClassScope, GlobalScope, Scope
 
-from belay_gen.compiler.scan import body
-from belay_gen.compiler.scan.bindings import BELAY_MODULES, dotted
+from belay_gen.compiler.scan.bindings import BELAY_MODULES
+from belay_gen.compiler.scan.names import Scope
 from belay_gen.compiler.scan.source import Source
 
 # Belay's startup (board/snippets/startup.py): name -> the module it comes from ("" = itself).
@@ -34,23 +34,19 @@ class BoardImports:
 
     def __init__(self, source: Source, board_names: set[str]) -> None:
         self.source = source
+        self.names = source.names
         self.board_names = board_names
-        self.global_scope = source.scopes[source.module]
         self.imports: list[str] = []
         self.startup: dict[str, set[str]] = {}
         self.free: set[str] = set()
 
     def add_function(self, node: cst.FunctionDef) -> None:
         """Check every name ``node`` uses on the board; note the imports it needs."""
-        own = self.source.scopes[node.body]
-        assert own is not None
-        inner = body.scopes_within(own, self.source.scopes.values())
-        accesses = [a for scope in inner for a in scope.accesses]
-        accesses.sort(key=lambda a: self.source.where(a.node))
-        inner_ids = {id(scope) for scope in inner}
-        for access in accesses:
-            if not access.is_annotation and not access.is_type_hint:
-                self._access(node, access, inner_ids)
+        inner = set(self.names.scopes[self.source.function(node)].within())
+        reads = [(read, scope) for scope in inner for read in scope.reads]
+        reads.sort(key=lambda pair: (pair[0].lineno, pair[0].col_offset))
+        for read, scope in reads:
+            self._read(node, read, scope, inner)
 
     def statements(self) -> tuple[str, ...]:
         """The board module's imports: the host module's first, then Belay's startup names
@@ -66,86 +62,71 @@ class BoardImports:
         """The startup names the functions use."""
         return {name for names in self.startup.values() for name in names}
 
-    def _access(self, func: cst.FunctionDef, access: Access, inner: set[int]) -> None:
-        name = _access_name(access)
-        referents = list(access.referents)
-        if any(id(r.scope) in inner for r in referents):
+    def _read(self, func: cst.FunctionDef, read: ast.Name, scope: Scope, inner: set[Scope]) -> None:
+        name = read.id
+        found = self.names.resolve(name, scope)
+        if found in inner:
             return
-        if not referents:
+        if found is not self.names.module:
+            raise self.source.error(
+                read,
+                f"{func.name.value}() uses {name!r} from the enclosing {found.kind}; "
+                "the board cannot see host variables: pass it as an argument or define it "
+                "inside the function",
+            )
+        bindings = self.names.bindings(name)
+        if not bindings:
             if name in STARTUP_NAMES:
                 self.startup.setdefault(STARTUP_NAMES[name], set()).add(name)
             elif name not in BUILTINS:
                 self.free.add(name)
             return
-        for referent in referents:
-            if referent.scope is self.global_scope:
-                self._module_binding(func, access, referent)
-            elif not isinstance(referent.scope, GlobalScope) and referent.scope.parent is not (
-                referent.scope
-            ):
-                raise self.source.error(
-                    access.node,
-                    f"{func.name.value}() uses {name!r} from the enclosing "
-                    f"{_scope_kind(referent.scope)}; the board cannot see host variables: "
-                    "pass it as an argument or define it inside the function",
-                )
+        for binding in bindings:
+            self._module_binding(func, read, binding)
 
-    def _module_binding(
-        self, func: cst.FunctionDef, access: Access, referent: BaseAssignment
-    ) -> None:
-        name = _access_name(access)
-        node = getattr(referent, "node", None)
-        if isinstance(node, (cst.Import, cst.ImportFrom)):
-            statement = self._import_statement(node, name, access)
+    def _module_binding(self, func: cst.FunctionDef, read: ast.Name, node: ast.AST) -> None:
+        name = read.id
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            statement = self._import_statement(node, name, read)
             if statement is not None:
                 if statement not in self.imports:
                     self.imports.append(statement)
                 return
-        elif isinstance(node, cst.FunctionDef) and name in self.board_names:
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in self.board_names:
             return
-        line, _ = self.source.where(node) if isinstance(node, cst.CSTNode) else (0, 0)
+        line, _ = self.source.where(node)
         raise self.source.error(
-            access.node,
+            read,
             f"{func.name.value}() uses {name!r}, a host variable (line {line}); the board "
             "cannot see host variables: pass it as an argument, define it inside the "
             "function, or make it a board function",
         )
 
     def _import_statement(
-        self, node: cst.Import | cst.ImportFrom, name: str, where: Access
+        self, node: ast.Import | ast.ImportFrom, name: str, where: ast.Name
     ) -> str | None:
         """``import a.b`` / ``from m import n as name`` binding ``name``; None for belay's."""
-        if isinstance(node, cst.Import):
+        if isinstance(node, ast.Import):
             for alias in node.names:
-                full = dotted(alias.name) or ""
-                bound = dotted(alias.asname.name) if alias.asname else full.split(".")[0]
+                full = alias.name
+                bound = alias.asname or full.split(".")[0]
                 if bound == name:
                     if full.split(".")[0] in BELAY_MODULES:
                         return None
                     return f"import {full}" + (f" as {bound}" if alias.asname else "")
             return None
-        module = dotted(node.module) if node.module is not None else ""
-        if node.relative:
+        if node.level:
             raise self.source.error(
-                where.node,
+                where,
                 f"{name!r} comes from a relative import, which the board module cannot "
                 "repeat: import it absolutely (from package.module import ...)",
             )
-        if (module or "").split(".")[0] in BELAY_MODULES or isinstance(node.names, cst.ImportStar):
+        module = node.module or ""
+        if module.split(".")[0] in BELAY_MODULES:
             return None
         for alias in node.names:
-            original = dotted(alias.name)
-            bound = dotted(alias.asname.name) if alias.asname else original
+            bound = alias.asname or alias.name
             if bound == name:
                 suffix = f" as {bound}" if alias.asname else ""
-                return f"from {module} import {original}{suffix}"
+                return f"from {module} import {alias.name}{suffix}"
         return None
-
-
-def _access_name(access: Access) -> str:
-    node = access.node
-    return node.value if isinstance(node, cst.Name) else str(getattr(node, "value", node))
-
-
-def _scope_kind(scope: Scope) -> str:
-    return "class" if isinstance(scope, ClassScope) else "function"

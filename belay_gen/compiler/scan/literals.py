@@ -6,12 +6,9 @@ import ast
 from collections.abc import Callable
 
 import libcst as cst
-import libcst.matchers as m
 
 NOT_LITERAL = object()
 """What :func:`literal_value` returns for an expression that is not a literal."""
-
-_FSTRING = m.FormattedString()
 
 
 def literal_value(node: cst.BaseExpression, code: Callable[[cst.CSTNode], str]) -> object:
@@ -26,7 +23,7 @@ def literal_value(node: cst.BaseExpression, code: Callable[[cst.CSTNode], str]) 
 
 def _has_fstring(node: cst.BaseExpression) -> bool:
     # ast.literal_eval would accept f"x" on some Pythons (a JoinedStr of constants).
-    if m.matches(node, _FSTRING):
+    if isinstance(node, cst.FormattedString):
         return True
     if isinstance(node, cst.ConcatenatedString):
         return _has_fstring(node.left) or _has_fstring(node.right)

@@ -26,9 +26,9 @@ def scan_module(source: str, *, filename: str, name: str) -> Module | None:
     """
     parsed = Source(source, filename)
     bindings = DeviceBindings()
-    parsed.module.visit(bindings)
+    bindings.read(parsed.module)
     finder = BoardDefFinder(parsed, bindings)
-    parsed.wrapper.visit(finder)
+    finder.find()
     if not finder.found:
         return None
     functions = [describe(parsed, node, decs, owner=owner) for node, decs, owner in finder.found]
