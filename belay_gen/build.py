@@ -21,7 +21,10 @@ from belay_gen._version import __version__
 from belay_gen.errors import CompileError, ConfigError
 from belay_gen.files import write_atomic
 from belay_gen.project import BUILD_TABLE as TABLE  # named in compile_mpy's messages
-from belay_gen.project import BuildConfig
+from belay_gen.project import BuildConfig, read_capped
+
+#: The largest source file a build reads (far above any module a board can hold).
+MAX_SOURCE_BYTES = 8 * 1024 * 1024
 
 SKIPPED_DIRS = frozenset(
     {"__pycache__", "build", "dist", "node_modules", "site-packages", "venv", "env"}
@@ -84,7 +87,7 @@ def generate(
     origin: dict[str, Path] = {}
     for name, path in source_files(config):
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_source(path, config).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CompileError(
                 f"{_shown(path, config.root)}: not UTF-8 text (byte {exc.start}); save it as "
@@ -191,8 +194,21 @@ def _inputs_digest(config: BuildConfig, version: str) -> str | None:
         digest.update(json.dumps([found, status.st_size, status.st_mtime_ns]).encode())
     for name, path in source_files(config):
         shown = _shown(path, config.root)
-        digest.update(json.dumps([name, shown, _sha256(path.read_bytes())]).encode())
+        digest.update(json.dumps([name, shown, _sha256(read_source(path, config))]).encode())
     return digest.hexdigest()
+
+
+def read_source(path: Path, config: BuildConfig) -> bytes:
+    """The bytes of the source file ``path``: a regular file of at most
+    :data:`MAX_SOURCE_BYTES` (a FIFO would block the build, ``/dev/zero`` never ends)."""
+    try:
+        return read_capped(path, MAX_SOURCE_BYTES)
+    except ValueError as exc:
+        raise CompileError(
+            f"{_shown(path, config.root)}: {exc}; leave it out of [tool.belay.build] sources"
+        ) from None
+    except OSError as exc:
+        raise CompileError(f"{_shown(path, config.root)}: {exc.strerror or exc}") from None
 
 
 def _sha256(content: bytes) -> str:

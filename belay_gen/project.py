@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ BUILD_TABLE = "tool.belay.build"
 DEFAULT_BUILD_OUT = "build/belay"
 """Where ``belay-gen build`` writes, relative to the project, unless ``out`` says otherwise."""
 _BUILD_KEYS = {"sources", "out", "mpy_cross", "march"}
+#: A ``pyproject.toml`` larger than this is refused before it is read (it is read whole).
+MAX_PYPROJECT_BYTES = 4 * 1024 * 1024
 
 _HEADER = re.compile(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 _PART = re.compile(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""")
@@ -89,15 +92,35 @@ class Pyproject:
         return ConfigError(f"{self.path}:{line}: {where} {what}")
 
 
+def read_capped(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file ``path``: :class:`ValueError` when it is larger than
+    ``limit`` bytes or not a regular file (a FIFO would block, ``/dev/zero`` never ends),
+    :class:`OSError` when it cannot be opened."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise ValueError("not a regular file")
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit:,} bytes")
+    return data
+
+
 def load_pyproject(root: Path) -> Pyproject:
     """Read ``root/pyproject.toml`` (an empty :class:`Pyproject` when there is none).
 
-    Raises :class:`ConfigError` when the file is not valid TOML.
+    Raises :class:`ConfigError` when the file is not valid TOML, not a regular file, larger
+    than :data:`MAX_PYPROJECT_BYTES` or nested too deeply to read.
     """
     path = root.resolve() / PYPROJECT
     if not path.is_file():
         return Pyproject(path)
-    raw = path.read_bytes()
+    try:
+        raw = read_capped(path, MAX_PYPROJECT_BYTES)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}; is it the right file?") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror or exc}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -109,6 +132,10 @@ def load_pyproject(root: Path) -> Pyproject:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: arrays or tables nested too deeply to read; is it the right file?"
+        ) from None
     return Pyproject(path, text, data, exists=True)
 
 

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from belay_gen.runtime.device import Device
     from belay_gen.runtime.repl import RawRepl
 
+#: Code sent to a board from a file or stdin: more than this is no program (a board has
+#: kilobytes of RAM) and reading on would only fill the host's memory.
+MAX_CODE_BYTES = 4 * 1024 * 1024
+
 #: The board-side name that holds the value of ``exec``'s trailing expression.
 _VALUE = "__belay_v"
 
@@ -126,9 +130,33 @@ def exec_command(
     """
     port, code = shift_port(port, code, "CODE")
     if code == "-":
-        code = sys.stdin.read()
+        code = _decode(sys.stdin.buffer.read(MAX_CODE_BYTES + 1), "the code on stdin")
     code = print_trailing_value(code)
     run_code(resolve_port(port), password, code, startup=not no_startup, timeout=timeout)
+
+
+def read_code(path: Path) -> str:
+    """The text of a host file to run on a board: a regular file (not a FIFO or a device)
+    of at most :data:`MAX_CODE_BYTES`, in UTF-8."""
+    from belay_gen.errors import BelayError
+    from belay_gen.project import read_capped
+
+    try:
+        data = read_capped(path, MAX_CODE_BYTES)
+    except ValueError as exc:
+        raise BelayError(f"cannot run {path}: {exc}") from None
+    return _decode(data, str(path))
+
+
+def _decode(data: bytes, what: str) -> str:
+    from belay_gen.errors import BelayError
+
+    if len(data) > MAX_CODE_BYTES:
+        raise BelayError(f"cannot run {what}: larger than {MAX_CODE_BYTES:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BelayError(f"cannot run {what}: it is not UTF-8 text") from None
 
 
 @click.command("run", epilog=PORT_HELP)
@@ -153,14 +181,11 @@ def run_command(
     What it prints is shown as it comes; Ctrl-C interrupts the board (exit 130) and leaves
     it usable. Exits 1 with the board's traceback if the code raises.
     """
-    from belay_gen.errors import BelayError, PyboardException
+    from belay_gen.errors import PyboardException
 
     port, name = shift_port(port, None if file is None else str(file), "FILE")
     path = Path(name)
-    try:
-        code = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise BelayError(f"cannot run {path}: it is not UTF-8 text") from None
+    code = read_code(path)
     if not no_minify:
         from belay_gen import minify
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from belay_gen.emulator.faults import FAULT_KINDS
+from belay_gen.cli.emulate_network import WEBREPL_PASSWORD_ENV, NetworkOptions
+from belay_gen.emulator.faults import DEFAULT_KINDS, FAULT_KINDS
 from belay_gen.emulator.profiles import PROFILES
 
 
@@ -41,6 +42,22 @@ def _size(value: str | None) -> int | None:
 )
 @click.option("--trace", is_flag=True, help="Print pin and peripheral events as they happen.")
 @click.option(
+    "--listen",
+    "listen",
+    default=None,
+    metavar="[HOST:]PORT",
+    help="Also serve the board over TCP: rfc2217://HOST:PORT and socket://HOST:PORT"
+    " (one client at a time; HOST defaults to 127.0.0.1, PORT 0 picks a free one).",
+)
+@click.option(
+    "--webrepl",
+    "webrepl",
+    default=None,
+    metavar="[HOST:]PORT",
+    help=f"Also serve MicroPython's WebREPL at ws://HOST:PORT; the password comes from"
+    f" {WEBREPL_PASSWORD_ENV} or is asked.",
+)
+@click.option(
     "--faults-every",
     type=click.FloatRange(min=0.01),
     default=None,
@@ -49,9 +66,9 @@ def _size(value: str | None) -> int | None:
 @click.option(
     "--faults",
     "fault_kinds",
-    default=",".join(FAULT_KINDS),
+    default=",".join(DEFAULT_KINDS),
     show_default=True,
-    help="Fault kinds for --faults-every, comma-separated.",
+    help=f"Fault kinds for --faults-every, comma-separated, among {','.join(FAULT_KINDS)}.",
 )
 @click.option(
     "--stall",
@@ -59,7 +76,14 @@ def _size(value: str | None) -> int | None:
     type=float,
     default=2.0,
     show_default=True,
-    help="How long a 'stall' fault lasts, in seconds.",
+    help="How long a 'stall', 'slow' or 'drop' fault lasts, in seconds.",
+)
+@click.option(
+    "--slow-cpu",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="FACTOR",
+    help="Run the board FACTOR times slower throughout (a slow CPU).",
 )
 @click.option("--seed", type=int, default=None, help="Seed for faults (same seed, same faults).")
 def emulate_command(
@@ -69,16 +93,22 @@ def emulate_command(
     baud: int | None,
     rxbuf: int | None,
     trace: bool,
+    listen: str | None,
+    webrepl: str | None,
     faults_every: float | None,
     fault_kinds: str,
     stall_s: float,
+    slow_cpu: float | None,
     seed: int | None,
 ) -> None:
     """Serve a virtual MicroPython board until Ctrl-C and print its port (a /dev/pts/N).
 
     FOLDER is the board's filesystem (kept after exit); without it a temporary folder is
     used. Any client can open the printed port: belay-gen, mpremote, Belay, a terminal.
-    A development tool, not a sandbox: board code runs as you.
+    With --listen or --webrepl the board is also served on the network, and the URLs to
+    open are printed after the port. A development tool, not a sandbox: board code runs as
+    you, and so does code from anyone who reaches a --listen address (or knows the
+    --webrepl password).
     """
     from belay_gen.emulator.faults import FaultSchedule
     from belay_gen.emulator.profiles import get_profile
@@ -100,9 +130,15 @@ def emulate_command(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--faults") from None
 
+    network = NetworkOptions(listen, webrepl, board)
+    network.check()
+
     def announce(path: str) -> None:
         click.echo(path)
-        click.echo(f"virtual board ready at {path}; Ctrl-C stops it", err=True)
+        for url in network.urls:
+            click.echo(url)
+        where = ", ".join([path, *network.urls])
+        click.echo(f"virtual board ready at {where}; Ctrl-C stops it", err=True)
 
     def show(line: str) -> None:
         click.echo(f"trace: {line}", err=True)
@@ -114,4 +150,6 @@ def emulate_command(
         announce=announce,
         seed=seed,
         schedule=schedule,
+        attach=network.attach if network.wanted else None,
+        slow_cpu=slow_cpu,
     )

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 from click.core import ParameterSource
 
+from belay_gen.project import read_capped
 from belay_gen.runtime.transport import PASSWORD_ENV, VIRTUAL_PREFIX
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,13 +72,17 @@ PASSWORD_FILE_OPTION = click.option(
 
 def read_password_file(path: Path) -> str:
     """The first line of ``path`` (read with a size cap), without its line ending."""
-    with open(path, "rb") as file:
-        data = file.read(MAX_PASSWORD_FILE + 1)
-    if len(data) > MAX_PASSWORD_FILE:
+    try:
+        data = read_capped(path, MAX_PASSWORD_FILE)
+    except ValueError as exc:
         raise click.BadParameter(
-            f"{path} is larger than {MAX_PASSWORD_FILE} bytes; it should hold one line",
+            f"{path}: {exc}; it should be a file holding one line",
             param_hint="'--password-file'",
-        )
+        ) from None
+    except OSError as exc:
+        raise click.BadParameter(
+            f"{path}: {exc.strerror or exc}", param_hint="'--password-file'"
+        ) from None
     line = data.decode("utf-8", "replace").splitlines()[0] if data.strip() else ""
     if not line:
         raise click.BadParameter(f"{path} is empty", param_hint="'--password-file'")

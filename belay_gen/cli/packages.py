@@ -71,9 +71,14 @@ def run_update(config: ProjectConfig, names: Sequence[str], *, frozen: bool = Fa
 
 
 def _read_or_none(path: Path) -> bytes | None:
+    """The lock's bytes, to compare; ``None`` when it is missing or not a file a lock can be
+    (then reading it as the lock says what is wrong)."""
+    from belay_gen.packages.lock import MAX_LOCK_BYTES
+    from belay_gen.project import read_capped
+
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
+        return read_capped(path, MAX_LOCK_BYTES)
+    except (OSError, ValueError):
         return None
 
 
@@ -171,9 +176,10 @@ def install_command(
             for bar in bars:
                 bar.close()
         if run_file is not None:
+            from belay_gen.cli.board import read_code
             from belay_gen.cli.visible import visible_stream
 
-            code = run_file.read_text(encoding="utf-8")
+            code = read_code(run_file)
             device.session.run(code, stream_out=visible_stream(sys.stdout))
         elif main_file is not None:
             start_main(device)

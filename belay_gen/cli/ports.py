@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from belay_gen.errors import ConnectionFailed
+from belay_gen.project import read_capped
 
 #: Environment variable naming the port of commands run without PORT.
 PORT_ENV = "BELAY_GEN_PORT"
@@ -84,8 +85,8 @@ def stored_port_file() -> Path:
 def stored_port() -> str | None:
     """The port ``belay-gen select`` remembered, if any."""
     try:
-        text = stored_port_file().read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
+        text = read_capped(stored_port_file(), 4096).decode("utf-8").strip()
+    except (OSError, ValueError):
         return None
     return text or None
 
@@ -116,8 +117,13 @@ def resolve_port(port: str | None) -> str:
 
 def check_port(port: str) -> str:
     """``port``, once it names something that exists: a missing serial device is an error
-    that lists the ports there are and mentions the virtual board."""
-    if port.startswith(NETWORK_PREFIXES) or os.path.exists(port):
+    that lists the ports there are and mentions the virtual board. A network port
+    (``ws://``, ``rfc2217://``, ``socket://``) and ``virtual:`` are checked when opened."""
+    from belay_gen.runtime.transport import NETWORK_PREFIXES as SERIAL_URLS
+
+    if port.startswith(NETWORK_PREFIXES) or port.lower().startswith(SERIAL_URLS):
+        return port
+    if os.path.exists(port):
         return port
     devices = [candidate.device for candidate in serial_ports()]
     if port in devices:  # COM3 is no path on Windows

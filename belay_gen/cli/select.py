@@ -69,6 +69,10 @@ def _chosen(choice: str, ports: list[SerialPort]) -> str:
                 param_hint="'[PORT|N]'",
             )
         return ports[number - 1].device
+    if choice.startswith("virtual:"):  # remember only what a later command can open
+        from belay_gen.runtime.transport.virtual import parse_virtual_port
+
+        parse_virtual_port(choice)
     return check_port(choice)
 
 

@@ -1,5 +1,5 @@
 """The public fault-injection controls of a virtual board: a crash, a hang, a reset, a link
-that drops, stalls, line noise and lost bytes, for tests and demos.
+that drops, stalls, line noise, lost and corrupted bytes and a slow CPU, for tests and demos.
 
 :class:`FaultInjection` is a base of :class:`~belay_gen.emulator.relay.VirtualBoard`, which
 provides the state declared here; it keeps the relay module to moving bytes.
@@ -10,9 +10,13 @@ from __future__ import annotations
 import threading
 
 from belay_gen.emulator.faults import LinkFaults
-from belay_gen.emulator.line import hang_up, link_drop_supported
+from belay_gen.emulator.port import ClientPort
 from belay_gen.emulator.profiles import BoardProfile
+from belay_gen.emulator.slowcpu import SlowCpu
 from belay_gen.emulator.vm import BoardVM
+
+#: How long a native-USB board's port is gone after a reset (USB re-enumeration).
+USB_GONE_S = 0.5
 
 
 class FaultInjection:
@@ -24,8 +28,9 @@ class FaultInjection:
     _lock: threading.Lock
     _vm: BoardVM | None
     _hard_reset: bool
-    _link_down: threading.Event
-    _slave_fd: int
+    _port: ClientPort
+    _frozen: BoardVM | None
+    _slow: SlowCpu
 
     def _send_to_client(self, data: bytes) -> None:
         raise NotImplementedError  # the relay's
@@ -46,6 +51,7 @@ class FaultInjection:
         with self._lock:
             vm = self._vm
         if vm is not None:
+            self._frozen = vm  # a slow CPU must not wake it
             vm.freeze()
 
     def inject_reset(self) -> None:
@@ -53,13 +59,13 @@ class FaultInjection:
 
         On a UART-bridge board the link is kept: the client sees the profile's boot text,
         then a fresh board in friendly mode (``boot.py`` and ``main.py`` ran); all state is
-        gone. On a native-USB profile (``rp2040``, ``circuitpython``) the link also drops
-        for half a second, as the USB device re-enumerates, and returns at the same path
-        (where :func:`link_drop_supported`).
+        gone. On a native-USB profile (``rp2040``, ``circuitpython``) the port disappears
+        (opening :attr:`path` fails, open clients see end of file) for :data:`USB_GONE_S`
+        while the USB device re-enumerates, and comes back under the same name.
         """
         self._hard_reset = True
-        if self.profile.native_usb and link_drop_supported():
-            self.drop_link(0.5)
+        if self._port.vanishes:
+            self._port.unplug(USB_GONE_S)
         self.kill_vm()
 
     def drop_link(self, seconds: float) -> None:
@@ -67,18 +73,14 @@ class FaultInjection:
 
         Open clients are hung up at once (reads give end of file, writes ``EIO``), what
         either side sends meanwhile is lost, and the port works again at the same
-        :attr:`path` afterwards; the board keeps running. Hanging up a terminal needs
+        :attr:`path` afterwards; the board keeps running. On a native-USB profile the port
+        disappears meanwhile (opening it fails). Elsewhere hanging up a terminal needs
         Linux (``TIOCVHANGUP``, which some containers and users may not be allowed).
         """
-        self._link_down.set()
-        try:
-            self._slave_fd = hang_up(self._slave_fd, self.path)
-        except OSError:
-            self._link_down.clear()
-            raise
-        restore = threading.Timer(seconds, self._link_down.clear)
-        restore.daemon = True
-        restore.start()
+        if self._port.vanishes:
+            self._port.unplug(seconds)
+        else:
+            self._port.hang_up(seconds)
 
     def stall(self, seconds: float) -> None:
         """The board goes silent for ``seconds``: nothing moves either way, nothing is lost."""
@@ -90,6 +92,19 @@ class FaultInjection:
         self._send_to_client(noise)
         return noise
 
-    def lose_bytes(self, to_board: int = 0, from_board: int = 0) -> None:
-        """Lose the next ``to_board`` bytes the client sends and ``from_board`` it would get."""
-        self.faults.lose(to_board, from_board)
+    def lose_bytes(self, to_board: int = 0, from_board: int = 0, *, after: int = 0) -> None:
+        """Lose the next ``to_board`` bytes the client sends and ``from_board`` it would get
+        (after ``after`` more bytes each way)."""
+        self.faults.lose(to_board, from_board, after=after)
+
+    def corrupt_bytes(self, to_board: int = 0, from_board: int = 0, *, after: int = 0) -> None:
+        """Flip one bit (seeded) in each of the next ``to_board`` bytes the client sends and
+        ``from_board`` bytes it would get (after ``after`` more bytes each way): noise inside
+        the data."""
+        self.faults.corrupt(to_board, from_board, after=after)
+
+    def slow_cpu(self, factor: float, seconds: float | None = None) -> None:
+        """Run the board ``factor`` times slower for ``seconds`` (``None``: until changed;
+        ``factor=1``: full speed again). Computing, Ctrl-C, reading input and printing all
+        slow down (see :mod:`belay_gen.emulator.slowcpu`)."""
+        self._slow.slow(factor, seconds)

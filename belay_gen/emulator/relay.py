@@ -14,33 +14,30 @@ It passes bytes both ways and adds what a real board has and the unix port lacks
   while ``sys.stdout.buffer`` stays binary (see :mod:`belay_gen.emulator.cooking`).
 - A profile (:mod:`belay_gen.emulator.profiles`) sets the heap, a UART rate (every byte costs
   its line time, both ways) and an input ring that drops what does not fit.
-- Faults for tests and demos: :meth:`VirtualBoard.inject_reset`, :meth:`~VirtualBoard.stall`,
-  :meth:`~VirtualBoard.inject_garbage`, :meth:`~VirtualBoard.lose_bytes`,
-  :meth:`~VirtualBoard.kill_vm`, :meth:`~VirtualBoard.freeze_vm`.
+- Faults for tests and demos (:mod:`belay_gen.emulator.injection`): resets, link drops,
+  stalls, line noise, lost and corrupted bytes, a slow CPU, a crashed or hung VM.
+- The client's pty is a :class:`~belay_gen.emulator.port.ClientPort`; on a native-USB
+  profile it is a stable name that vanishes on a reset and comes back.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import pty
 import secrets
 import select
 import threading
 import time
-import tty
 from collections.abc import Callable
 from pathlib import Path
 
 from belay_gen.emulator.cooking import BannerRewriter, Cooker
 from belay_gen.emulator.faults import LinkFaults
 from belay_gen.emulator.injection import FaultInjection
-from belay_gen.emulator.line import (
-    Throttle,
-    partial_suffix,
-    write_all,
-)
+from belay_gen.emulator.line import Throttle, partial_suffix, write_all
+from belay_gen.emulator.port import ClientPort
 from belay_gen.emulator.profiles import BoardProfile, get_profile
+from belay_gen.emulator.slowcpu import SlowCpu
 from belay_gen.emulator.vm import MARKER, UP_MARKER, BoardVM
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
@@ -91,7 +88,6 @@ class VirtualBoard(FaultInjection):
         # server leaves no VM behind. Only for a process that owns the board for its whole
         # life (``serve``): the first VM is started by the thread calling start().
         self._die_with_parent = die_with_parent
-        self._link_down = threading.Event()
         self._to_client = Throttle(rate)
         self._to_vm = Throttle(rate)
         self._trace = trace
@@ -110,9 +106,12 @@ class VirtualBoard(FaultInjection):
         self._vm: BoardVM | None = None
         self._trace_r, self._trace_w = os.pipe()
         self._wake_r, self._wake_w = os.pipe()  # written on close to end the pumps' selects
-        self._master_fd, self._slave_fd = pty.openpty()
-        tty.setraw(self._slave_fd)
-        self.path = os.ttyname(self._slave_fd)
+        self._port = ClientPort(usb=self.profile.native_usb)
+        #: The port to open: a pty, or on a native-USB profile a stable name that vanishes
+        #: on a reset and comes back (:mod:`belay_gen.emulator.port`).
+        self.path = self._port.path
+        self._frozen: BoardVM | None = None  # a VM hung on purpose (freeze_vm)
+        self._slow = SlowCpu(lambda: self._vm, lambda vm: vm is self._frozen)
         self._threads: list[threading.Thread] = []
         #: Number of resets (soft reboots and VM restarts) since start.
         self.resets = 0
@@ -145,12 +144,22 @@ class VirtualBoard(FaultInjection):
             raise RuntimeError("the virtual board did not boot in time")
         self._ready.wait(MAIN_GRACE_S)
 
+    def wait_booted(self, resets: int, timeout: float = 10.0) -> None:
+        """Wait until the board has reset ``resets`` times since start and is at its prompt
+        again (its port back, for a native-USB board); RuntimeError after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while self.resets < resets or not self._ready.is_set() or self._port.down.is_set():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the virtual board did not boot again within {timeout} s")
+            time.sleep(0.02)
+
     def close(self) -> None:
         """Stop the VM and the relay; the port disappears."""
         if self._stopping.is_set():
             return
         self._stopping.set()
         os.write(self._wake_w, b"x")
+        self._slow.close()
         with self._lock:
             if self._vm is not None:
                 self._vm.stop()
@@ -159,8 +168,8 @@ class VirtualBoard(FaultInjection):
         with self._lock:  # a reset that was under way may have booted one more VM
             if self._vm is not None:
                 self._vm.stop()
-        fds = (self._master_fd, self._slave_fd, self._trace_r, self._trace_w)
-        for fd in (*fds, self._wake_r, self._wake_w):
+        self._port.close()
+        for fd in (self._trace_r, self._trace_w, self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
@@ -217,14 +226,14 @@ class VirtualBoard(FaultInjection):
 
     # -- board -> client ----------------------------------------------------------------
     def _send_to_client(self, data: bytes) -> None:
-        if self._link_down.is_set():
+        if self._port.down.is_set():
             return  # the link is down: what the board sends is lost
         self.faults.wait_stall()
         data = self.faults.filter_output(data)
         self.bytes_from_board += len(data)
         for chunk in self._to_client.chunks(data):
             self._to_client.wait(len(chunk))
-            write_all(self._master_fd, chunk)
+            self._port.write(chunk)
 
     def _pump_output(self) -> None:
         booting = bytearray()  # output before the start-up marker
@@ -333,18 +342,9 @@ class VirtualBoard(FaultInjection):
 
     def _pump_input(self) -> None:
         while not self._stopping.is_set():
-            try:
-                ready, _, _ = select.select([self._master_fd, self._wake_r], [], [], 0.5)
-                if self._master_fd not in ready:
-                    continue
-                data = os.read(self._master_fd, 65536)
-            except OSError:
-                if self._link_down.is_set() and not self._stopping.is_set():
-                    time.sleep(0.05)  # the hung-up terminal; drop_link reopens it
-                    continue
-                return
-            if self._link_down.is_set():
-                continue  # nobody is there to carry it
+            data = self._port.read(self._wake_r, 0.5)
+            if not data:
+                continue  # nothing yet, or the link is down: nobody is there to carry it
             self.faults.wait_stall()
             data = self.faults.filter_input(data)
             self.bytes_to_board += len(data)

@@ -1,11 +1,11 @@
 """Run a virtual board in the foreground: ``belay-gen emulate`` and the ``virtual:`` port use this.
 
 ``python -m belay_gen.emulator.serve [DIR] [--profile NAME] [--heap N] [--baud N] [--rxbuf N]
-[--seed N] [--watch-stdin] [--owned-dir DIR]`` prints the pty path on the first line of stdout
-once the board is ready, then serves until SIGTERM or Ctrl-C, or (``--watch-stdin``) until its
-stdin reaches end of file: the pipe from the process that started it, which closes when that
-process ends however it ends, so a board never outlives its user. ``--owned-dir`` is removed on
-exit (the ``virtual:`` port's state folder).
+[--seed N] [--slow-cpu FACTOR] [--watch-stdin] [--owned-dir DIR]`` prints the port on the
+first line of stdout once the board is ready, then serves until SIGTERM or Ctrl-C, or
+(``--watch-stdin``) until its stdin reaches end of file: the pipe from the process that
+started it, which closes when that process ends however it ends, so a board never outlives
+its user. ``--owned-dir`` is removed on exit (the ``virtual:`` port's state folder).
 """
 
 from __future__ import annotations
@@ -37,10 +37,15 @@ def serve(
     stop: threading.Event | None = None,
     seed: int | None = None,
     schedule: FaultSchedule | None = None,
+    slow_cpu: float | None = None,
+    attach: Callable[[VirtualBoard], Callable[[], None]] | None = None,
 ) -> None:
     """Serve a virtual board until SIGTERM/SIGINT or ``stop``; ``root=None``: a temp folder.
 
-    ``schedule`` injects faults at random times (deterministic given ``seed``).
+    ``schedule`` injects faults at random times (deterministic given ``seed``); ``slow_cpu``
+    makes the board that many times slower throughout. ``attach(board)``, called once the
+    board is up and before ``announce``, starts servers in front of it (``emulate --listen``,
+    ``--webrepl``) and returns the function that stops them.
     """
     owned = root is None
     folder = Path(tempfile.mkdtemp(prefix="belay-gen-board-")) if root is None else root
@@ -56,11 +61,18 @@ def serve(
         )
         try:
             _start(board)
-            announce(board.path)
-            if schedule is not None:
-                schedule.start(board, stop)
-            while not stop.wait(1.0):
-                pass
+            if slow_cpu is not None:
+                board.slow_cpu(slow_cpu)
+            detach = None if attach is None else attach(board)
+            try:
+                announce(board.path)
+                if schedule is not None:
+                    schedule.start(board, stop)
+                while not stop.wait(1.0):
+                    pass
+            finally:
+                if detach is not None:
+                    detach()
         finally:
             board.close()
     finally:
@@ -102,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baud", type=int, default=None)
     parser.add_argument("--rxbuf", type=int, default=None)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--slow-cpu", type=float, default=None)
     parser.add_argument("--trace-file", type=Path, default=None)
     parser.add_argument("--watch-stdin", action="store_true")
     parser.add_argument("--owned-dir", type=Path, default=None)
@@ -121,7 +134,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         profile = get_profile(args.profile, heap=args.heap, baud=args.baud, rxbuf=args.rxbuf)
-        serve(args.root, profile=profile, trace=trace, announce=announce, stop=stop, seed=args.seed)
+        serve(
+            args.root,
+            profile=profile,
+            trace=trace,
+            announce=announce,
+            stop=stop,
+            seed=args.seed,
+            slow_cpu=args.slow_cpu,
+        )
     except (OSError, RuntimeError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1

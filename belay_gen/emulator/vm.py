@@ -21,6 +21,7 @@ import tty
 from importlib import resources
 from pathlib import Path
 
+from belay_gen.emulator.sandbox import read_child_pid, requested_sandbox
 from belay_gen.errors import EmulatorUnavailable
 
 #: MicroPython code the VM runs at start-up: package data of ``belay_gen.board``.
@@ -64,6 +65,29 @@ def emulator_available() -> bool:
     return importlib.util.find_spec("micropython_unix") is not None
 
 
+def refuse_links_out(root: Path, limit: int = 100_000) -> None:
+    """Refuse a board folder holding a symlink that leads out of it: board code would read
+    and write the host files behind it (board code cannot make links; a cloned folder can
+    carry them). :class:`EmulatorUnavailable` names the link and how to fix it."""
+    top = os.path.realpath(root)
+    seen = 0
+    for folder, dirs, files in os.walk(top):
+        for name in dirs + files:
+            seen += 1
+            if seen > limit:
+                raise EmulatorUnavailable(f"{root}: more than {limit:,} entries to check")
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                continue
+            target = os.path.realpath(path)
+            if os.path.commonpath([top, target]) != top:
+                raise EmulatorUnavailable(
+                    f"the board folder {root} holds a symlink that leads out of it: {path} ->"
+                    f" {os.readlink(path)}; board code could reach host files through it."
+                    " Remove the link or copy what it points to into the folder"
+                )
+
+
 class BoardVM:
     """A running MicroPython process whose stdio is the slave side of ``master_fd``."""
 
@@ -86,6 +110,9 @@ class BoardVM:
                 "the virtual board needs the MicroPython unix port: "
                 "pip install 'belay-gen[emulator]'"
             )
+        sandbox = requested_sandbox()  # BELAY_GEN_SANDBOX=bwrap; None by default
+        if sandbox is None:  # a sandbox shows the VM no host files for a link to reach
+            refuse_links_out(root)
         master_fd, slave_fd = pty.openpty()
         tty.setraw(slave_fd)
         #: The VM's end of its terminal: its unread input is the board's input ring.
@@ -97,21 +124,55 @@ class BoardVM:
             f"{nonce!r},{flavour!r})"
         )
         options = [] if heap is None else ["-X", f"heapsize={heap + FIRMWARE_RESERVE}"]
+        command = [sys.executable, "-c", _LAUNCHER, "micropython", *options, "-i", "-c", bootstrap]
+        keep = [] if trace_fd is None else [trace_fd]
+        info_read = info_write = -1
+        if sandbox is not None:
+            info_read, info_write = os.pipe()
+            command = sandbox.wrap(command, root, info_fd=info_write, read_only=[FIRMWARE_DIR])
+            keep.append(info_write)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _LAUNCHER, "micropython", *options, "-i", "-c", bootstrap],
+                command,
                 stdin=slave_fd,
                 stdout=slave_fd,
                 stderr=slave_fd,
                 start_new_session=True,
-                pass_fds=() if trace_fd is None else (trace_fd,),
+                pass_fds=keep,
                 env=VM_ENV,
                 preexec_fn=_die_with_parent if die_with_parent and _LINUX else None,
             )
         finally:
             os.close(slave_fd)
+            if sandbox is not None:
+                os.close(info_write)
         self.master_fd = master_fd
         self._stopped = False
+        #: Under a sandbox, ``process`` is its launcher: the VM has its own pid (and a pidfd,
+        #: so a signal never reaches a process that reused the pid).
+        self._vm_pid = self.process.pid
+        self._pidfd: int | None = None
+        if sandbox is not None:
+            self._attach(info_read)
+
+    def _attach(self, info_read: int) -> None:
+        try:
+            self._vm_pid = read_child_pid(info_read, self.process)
+            with contextlib.suppress(AttributeError, OSError):
+                self._pidfd = os.pidfd_open(self._vm_pid)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _signal(self, signum: int) -> None:
+        """Send ``signum`` to the VM itself (not to a sandbox launcher)."""
+        with contextlib.suppress(ProcessLookupError):
+            if self._pidfd is not None:
+                signal.pidfd_send_signal(self._pidfd, signum)
+            elif self._vm_pid != self.process.pid and self.process.poll() is None:
+                os.kill(self._vm_pid, signum)
+            else:  # through Popen, which sends nothing once the process is reaped
+                self.process.send_signal(signum)
 
     def unread_input(self) -> int:
         """Bytes sent to the VM that it has not read yet (0 if that cannot be known)."""
@@ -130,7 +191,8 @@ class BoardVM:
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        """The VM's process (under a sandbox: the sandboxed process, not its launcher)."""
+        return self._vm_pid
 
     def interrupts_enabled(self) -> bool:
         """True when the VM is running code and Ctrl-C (SIGINT) would interrupt it.
@@ -150,27 +212,29 @@ class BoardVM:
 
     def interrupt(self) -> None:
         """Deliver a KeyboardInterrupt to running code."""
-        # Through Popen, which sends nothing once the process is reaped: by then its pid
-        # may belong to another process.
-        with contextlib.suppress(ProcessLookupError):
-            self.process.send_signal(signal.SIGINT)
+        # Never by bare pid: once the process is reaped its pid may belong to another one.
+        self._signal(signal.SIGINT)
 
     def kill(self) -> None:
         """End a hung VM at once (the relay then boots a fresh one)."""
+        self._signal(signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
 
     def freeze(self) -> None:
         """Stop the VM in its tracks (SIGSTOP): it reads, writes and interrupts nothing."""
-        with contextlib.suppress(ProcessLookupError):
-            self.process.send_signal(signal.SIGSTOP)
+        self._signal(signal.SIGSTOP)
 
     def stop(self) -> None:
         """Kill the VM and release its terminal. Stopping twice is harmless."""
         if self.process.poll() is None:
+            self._signal(signal.SIGKILL)
             self.process.kill()
         self.process.wait()
         if not self._stopped:  # a second close could hit a descriptor reused since
             self._stopped = True
             with contextlib.suppress(OSError):
                 os.close(self.master_fd)
+            if self._pidfd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(self._pidfd)

@@ -31,17 +31,17 @@ from typing import Any
 
 from belay_gen.errors import ConfigError
 from belay_gen.packages.paths import LIB_DIR, LOCK_FILE, unsafe_reason
-from belay_gen.project import PYPROJECT, Pyproject, load_pyproject
+from belay_gen.project import MAX_PYPROJECT_BYTES, PYPROJECT, Pyproject, load_pyproject
 
 MAIN = "main"
-#: A pyproject.toml larger than this is refused before it is read.
-MAX_PYPROJECT_BYTES = 4 * 1024 * 1024
 TABLE = ("tool", "belay")
 #: ``[tool.belay]`` keys; ``build`` belongs to ``belay-gen build``.
 KNOWN_KEYS = ("build", "dependencies", "group", "ignore", "name")
 _SOURCE_KEYS = ("develop", "rename", "rename_to_init", "uri")
 _GROUP_KEYS = ("dependencies", "optional")
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
+#: What a dependency or group name may hold (it names a folder and is printed).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 #: Makes the ConfigError for the dependency being read, from what is wrong with it.
 Bad = Callable[[str], ConfigError]
 
@@ -220,7 +220,7 @@ def _group(pyproject: Pyproject, name: str, group: Any) -> Group:
         raise pyproject.error(
             where, name, "is reserved: list main dependencies under [tool.belay.dependencies]"
         )
-    if unsafe_reason(name) is not None or "/" in name:
+    if unsafe_reason(name) is not None or not _PLAIN_NAME.fullmatch(name):
         raise pyproject.error(where, name, "is not a valid group name; use a plain word")
     if not isinstance(group, dict):
         raise pyproject.error(where, name, "must be a table with optional and dependencies")
@@ -250,6 +250,9 @@ def _check_name(pyproject: Pyproject, where: tuple[str, ...], name: str) -> None
     reason = unsafe_reason(name)
     if reason is None and ("/" in name or name.startswith(".")):
         reason = "is a path"
+    if reason is None and not _PLAIN_NAME.fullmatch(name):
+        # it is printed ("NAME: updated"): no spaces, no control sequences for the terminal
+        reason = "has characters other than letters, digits, '_', '-' and '.'"
     if reason is not None:
         raise pyproject.error(
             where,

@@ -6,6 +6,7 @@ size limit, a response cut short), so ``update`` can say which file failed and w
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -19,6 +20,7 @@ import urllib3
 
 from belay_gen._version import __version__
 from belay_gen.errors import DownloadError
+from belay_gen.packages.deadline import deadline_session, watch
 from belay_gen.packages.locate import host_listed, host_of, is_url
 
 DEFAULT_TIMEOUT = 30.0
@@ -61,6 +63,10 @@ class Fetcher:
         try:
             timeout = float(os.environ.get("BELAY_GEN_DOWNLOAD_TIMEOUT", DEFAULT_TIMEOUT))
             max_bytes = int(os.environ.get("BELAY_GEN_DOWNLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+            if not (math.isfinite(timeout) and timeout > 0):
+                raise ValueError(f"BELAY_GEN_DOWNLOAD_TIMEOUT={timeout:g} is not a time > 0")
+            if max_bytes <= 0:
+                raise ValueError(f"BELAY_GEN_DOWNLOAD_MAX_BYTES={max_bytes} is not a size > 0")
         except ValueError as exc:
             raise DownloadError(f"bad BELAY_GEN_DOWNLOAD_* setting: {exc}") from None
         hosts = os.environ.get(ALLOWED_HOSTS_VARIABLE, "").split(",")
@@ -116,7 +122,7 @@ class Fetcher:
 
     def _get_url(self, url: str) -> bytes:
         if self._session is None:
-            self._session = requests.Session()
+            self._session = deadline_session()
             self._session.headers["User-Agent"] = f"belay-gen/{__version__}"
         deadline = time.monotonic() + self.timeout
         for _ in range(MAX_REDIRECTS + 1):
@@ -127,11 +133,23 @@ class Fetcher:
         raise DownloadError(f"GET {url}: more than {MAX_REDIRECTS} redirects")
 
     def _get_once(self, url: str, deadline: float) -> bytes | str:
-        """The body at ``url``, or the checked URL its redirect leads to."""
-        assert self._session is not None
+        """The body at ``url``, or the checked URL its redirect leads to; cut off at
+        ``deadline`` wherever the exchange is (connecting, headers, body)."""
         left = deadline - time.monotonic()
         if left <= 0:
             raise DownloadError(f"GET {url}: timed out after {self.timeout:g} s")
+        with watch(left) as expired:
+            try:
+                got = self._exchange(url, deadline, left)
+            except DownloadError:
+                if not expired():
+                    raise
+            if not expired():  # a socket cut off at the deadline can look like an end
+                return got
+        raise DownloadError(f"GET {url}: timed out after {self.timeout:g} s")
+
+    def _exchange(self, url: str, deadline: float, left: float) -> bytes | str:
+        assert self._session is not None
         try:
             with self._session.get(
                 url, timeout=left, stream=True, allow_redirects=False

@@ -32,7 +32,7 @@ from belay_gen.packages.lock import Lock
 from belay_gen.packages.paths import LIB_DIR, unsafe_reason
 from belay_gen.packages.resolve import Resolver
 from belay_gen.packages.store import locked_entry, verify
-from belay_gen.project import DEFAULT_BUILD_OUT
+from belay_gen.project import DEFAULT_BUILD_OUT, read_capped
 from belay_gen.runtime.device import Device
 from belay_gen.runtime.sync.folder import ProgressUpdate, SyncReport
 
@@ -48,6 +48,10 @@ class InstallPlan:
     sources: dict[str, str] = field(default_factory=dict)
 
 
+#: The largest ``--main`` script sent (a board has kilobytes of RAM).
+MAX_MAIN_BYTES = 4 * 1024 * 1024
+
+
 def plan_install(
     config: ProjectConfig,
     *,
@@ -60,6 +64,8 @@ def plan_install(
     Raises :class:`LockMismatchError` when the cached files or ``pyproject.toml`` differ
     from the lock, :class:`ConfigError` when the project package is missing.
     """
+    if main is not None:
+        _read_main(main)  # a bad --main fails before the board is touched
     deps = config.installed_with(with_groups)
     lock = Lock.read(config.lock_path)
     cached = [dep for dep in deps if dep.cached]
@@ -83,6 +89,14 @@ def plan_install(
         ignore=config.ignore,
         sources=origin,
     )
+
+
+def _read_main(main: Path) -> bytes:
+    """``--main``: a regular file of sensible size (a FIFO would block the read)."""
+    try:
+        return read_capped(main, MAX_MAIN_BYTES)
+    except ValueError as exc:
+        raise PackageError(f"{main}: {exc}; --main takes a Python file") from None
 
 
 #: Called as each part is synced: ``(board path, what the sync did)``.
@@ -127,7 +141,7 @@ def install(
             steps.append((f"/{plan.package.name}", plan.package, "/", {}))
         if plan.main is not None:
             main = Path(folder) / "main.py"  # whatever the script's own name
-            main.write_bytes(plan.main.read_bytes())
+            main.write_bytes(_read_main(plan.main))
             steps.append(("/main.py", main, "/", {}))
         for shown, local, dst, extra in steps:
             callback = progress(shown) if progress is not None else None

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
-import stat
-from pathlib import Path
+
+from belay_gen.project import read_capped
 
 #: Downloaded dependencies, laid out as they land in the board's ``/lib`` (commit it).
 LIB_DIR = ".belay-lib"
@@ -39,14 +38,4 @@ def unsafe_reason(path: str) -> str | None:
     return None
 
 
-def read_capped(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file ``path``; :class:`ValueError` when it is larger than
-    ``limit`` or not a regular file (a FIFO would block, ``/dev/zero`` never ends)."""
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(handle, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-            raise ValueError("not a regular file")
-        data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"larger than {limit:,} bytes")
-    return data
+__all__ = ["LIB_DIR", "LOCK_FILE", "read_capped", "unsafe_reason"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from belay_gen import Device
 from belay_gen.cli import main
 from belay_gen.runtime.repl import RawRepl
 from belay_gen.runtime.transport.serial import SerialTransport
@@ -87,3 +89,89 @@ def test_emulate_prints_its_port_and_serves_until_terminated(tmp_path: Path) -> 
     assert server.returncode == 0
     assert "virtual board ready" in err
     assert "trace: pin 3 value 1" in err
+
+
+EMULATE = [sys.executable, "-m", "belay_gen.cli", "emulate"]
+
+
+@pytest.mark.board
+@pytest.mark.filterwarnings(r"ignore:set(Daemon|Name)\(\) is deprecated")  # pyserial 3.5
+def test_emulate_serves_the_board_on_the_network(tmp_path: Path) -> None:
+    require_board()
+    env = {**os.environ, "BELAY_GEN_WEBREPL_PASSWORD": "lab-pw"}
+    env.pop("BELAY_GEN_FORBID_VM", None)
+    server = subprocess.Popen(
+        [*EMULATE, str(tmp_path), "--listen", "0", "--webrepl", "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        assert server.stdout is not None
+        lines = [server.stdout.readline().strip() for _ in range(4)]
+        pty_path, rfc2217, raw, ws = lines
+        assert pty_path.startswith("/dev/pts/")
+        assert rfc2217.startswith("rfc2217://127.0.0.1:")
+        assert raw == "socket://" + rfc2217.removeprefix("rfc2217://")
+        assert ws.startswith("ws://127.0.0.1:")
+        with Device(rfc2217) as device:
+            device("open('net.txt', 'w').write('over rfc2217')")
+        with Device(ws, password="lab-pw") as device:
+            assert device("open('net.txt').read()") == "over rfc2217"
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, err = server.communicate(timeout=20)
+    assert server.returncode == 0, err
+    assert f"virtual board ready at {', '.join(lines)}; Ctrl-C stops it" in err
+
+
+def test_webrepl_without_a_password_or_a_terminal_is_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BELAY_GEN_WEBREPL_PASSWORD", "")
+    result = CliRunner().invoke(main, ["emulate", "--webrepl", "8266"], input="")
+    assert result.exit_code == 2
+    assert "4 to 9 characters" in result.output
+    monkeypatch.delenv("BELAY_GEN_WEBREPL_PASSWORD")
+    # CliRunner's stdin is no terminal: the password cannot be asked for.
+    result = CliRunner().invoke(main, ["emulate", "--webrepl", "8266"], input="")
+    assert result.exit_code == 2
+    assert "--webrepl needs a password: set BELAY_GEN_WEBREPL_PASSWORD" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--listen", "host:port"], "'host:port' is not HOST:PORT or PORT"),
+        (["--listen", "127.0.0.1:99999"], "is not HOST:PORT or PORT"),
+        (["--profile", "circuitpython", "--webrepl", "8266"], "CircuitPython has no WebREPL"),
+    ],
+)
+def test_network_options_are_checked_before_the_board_boots(
+    args: list[str], message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BELAY_GEN_WEBREPL_PASSWORD", "lab-pw")
+    result = CliRunner().invoke(main, ["emulate", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+@pytest.mark.board
+def test_an_address_in_use_is_one_error_line(tmp_path: Path) -> None:
+    require_board()
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k != "BELAY_GEN_FORBID_VM"}
+        done = subprocess.run(
+            [*EMULATE, str(tmp_path), "--listen", f"127.0.0.1:{port}"],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port} (--listen): ")
+    assert done.stderr.count("\n") == 1

@@ -7,12 +7,14 @@ import os
 from belay_gen.errors import ConnectionFailed
 from belay_gen.runtime.transport.base import Transport
 
-__all__ = ["PASSWORD_ENV", "VIRTUAL_PREFIX", "Transport", "open_transport"]
+__all__ = ["NETWORK_PREFIXES", "PASSWORD_ENV", "VIRTUAL_PREFIX", "Transport", "open_transport"]
 
 #: Port strings that start the virtual board instead of opening a device.
 VIRTUAL_PREFIX = "virtual:"
 #: Environment variable holding the WebREPL password when none is passed.
 PASSWORD_ENV = "BELAY_GEN_PASSWORD"
+#: Port strings that name a serial port served over TCP (see ``transport.network``).
+NETWORK_PREFIXES = ("rfc2217://", "socket://")
 
 
 def open_transport(port: str, password: str | None = None) -> Transport:
@@ -21,7 +23,9 @@ def open_transport(port: str, password: str | None = None) -> Transport:
     ``/dev/ttyACM0``, ``COM3``, ``/dev/pts/4``: a serial port or pty. ``virtual:`` (optionally
     ``virtual:DIR?baud=115200``): a virtual board started for the life of
     the transport. ``ws://HOST:8266``: MicroPython's WebREPL, logged in with ``password``
-    (default: the ``BELAY_GEN_PASSWORD`` environment variable).
+    (default: the ``BELAY_GEN_PASSWORD`` environment variable). ``rfc2217://HOST:PORT``,
+    ``socket://HOST:PORT``: a serial port served over TCP (ser2net, labgrid, Wokwi,
+    ``belay-gen emulate --listen``).
     """
     if port.startswith(("ws://", "wss://")):
         if password is None:
@@ -33,6 +37,10 @@ def open_transport(port: str, password: str | None = None) -> Transport:
         from belay_gen.runtime.transport.webrepl import WebReplTransport
 
         return WebReplTransport(port, password)
+    if port.lower().startswith(NETWORK_PREFIXES):
+        from belay_gen.runtime.transport.network import NetworkTransport
+
+        return NetworkTransport(port)
     if port.startswith(VIRTUAL_PREFIX):
         try:
             from belay_gen.runtime.transport.virtual import open_virtual

@@ -51,12 +51,16 @@ class SerialTransport(Transport):
         self.description = port
         #: How long a write may wait for room in the port's output buffer.
         self.write_timeout = write_timeout
+        if port.lower().startswith(("rfc2217://", "socket://")):  # see transport/network.py
+            raise ConnectionFailed(
+                f"{port} is a network port: open it with open_transport() or Device({port!r})"
+            )
         if port.startswith("/") and not os.path.exists(port):
             raise ConnectionFailed(
                 f"serial port {port} does not exist; ports on this machine: {_describe_available()}"
             )
         try:
-            # serial_for_url opens a plain port as serial.Serial does, and a URL too.
+            # serial_for_url opens a plain port as serial.Serial does (URLs go to network.py).
             self._serial = serial.serial_for_url(
                 port,
                 baudrate=baudrate,

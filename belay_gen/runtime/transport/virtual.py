@@ -127,6 +127,7 @@ class VirtualTransport(SerialTransport):
             self._server.kill()
             _, err = self._server.communicate(timeout=5)
             detail = err.decode(errors="replace").strip() or "no output"
+            detail = detail.removeprefix("error: ")  # the server's own report: one prefix
             raise ConnectionFailed(f"the virtual board did not start: {detail}")
         return line
 
