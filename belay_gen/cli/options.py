@@ -26,6 +26,9 @@ PORT is where the board is:
                                      OPTIONS: profile=esp32|esp8266|rp2040|circuitpython,
                                      heap=64K, baud=115200, rxbuf=260, seed=N (joined by &)
   ws://HOST:8266                     WebREPL ({PASSWORD_ENV}, --password-file, or asked)
+  rfc2217://HOST:PORT                a serial port over RFC 2217 (ser2net, labgrid,
+                                     `belay-gen emulate --listen`)
+  socket://HOST:PORT                 a serial port as raw TCP (ser2net raw, Wokwi)
 Without PORT: BELAY_GEN_PORT, then the port saved by `belay-gen select`, then the
 one board found on USB.
 """

@@ -19,7 +19,7 @@ from belay_gen.project import read_capped
 #: Environment variable naming the port of commands run without PORT.
 PORT_ENV = "BELAY_GEN_PORT"
 #: The port strings that are no serial device.
-NETWORK_PREFIXES = ("ws://", "wss://", "virtual:")
+NETWORK_PREFIXES = ("ws://", "wss://", "virtual:", "rfc2217://", "socket://")
 
 #: USB vendor ids of boards that run MicroPython or CircuitPython, and of the USB-serial
 #: bridges most ESP32/ESP8266 boards carry (those are "likely", not certain, boards).
@@ -119,9 +119,7 @@ def check_port(port: str) -> str:
     """``port``, once it names something that exists: a missing serial device is an error
     that lists the ports there are and mentions the virtual board. A network port
     (``ws://``, ``rfc2217://``, ``socket://``) and ``virtual:`` are checked when opened."""
-    from belay_gen.runtime.transport import NETWORK_PREFIXES as SERIAL_URLS
-
-    if port.startswith(NETWORK_PREFIXES) or port.lower().startswith(SERIAL_URLS):
+    if port.lower().startswith(NETWORK_PREFIXES):
         return port
     if os.path.exists(port):
         return port
@@ -137,9 +135,9 @@ def check_port(port: str) -> str:
 
 def looks_like_port(text: str) -> bool:
     """True for text that is surely a port, not code or a file (``/dev/...``, ``COM3``,
-    ``virtual:...``, ``ws://...``): used to tell a forgotten CODE from a left-out PORT."""
+    ``virtual:...``, ``ws://...``, ``rfc2217://...``): used to tell a forgotten CODE from a left-out PORT."""
     upper = text.upper()
-    return text.startswith(("/dev/", *NETWORK_PREFIXES)) or (
+    return text.lower().startswith(("/dev/", *NETWORK_PREFIXES)) or (
         upper.startswith("COM") and upper[3:].isdigit()
     )
 
