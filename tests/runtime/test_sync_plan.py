@@ -15,11 +15,13 @@ from belay_gen.runtime.sync.local import BoardMpyCross, Preparer, TransformCache
 from belay_gen.runtime.sync.operations import (
     MAGIC,
     OP_END,
+    OP_FILE,
     OP_MKDIR,
     OP_REMOVE,
     OP_WRITE,
     TEMP_SUFFIX,
     TRAILER,
+    Batch,
     Operation,
     batches,
     write_operations,
@@ -273,6 +275,45 @@ def test_batches_split_files_and_never_exceed_the_size() -> None:
     assert frames[-2:] == [(b"c", b""), (b"z", b"")]
     assert sum(b.payload for b in out) == len(payload)
     assert all(b.paths == ("/d/f",) for b in out[1:-1])
+
+
+def _receive(out: list[Batch]) -> dict[str, bytes]:
+    """The files the board's receiver writes from ``out`` (a host model of it)."""
+    files: dict[str, bytes] = {}
+    path = ""
+    for batch in out:
+        for kind, data in _unpack(batch.data):
+            if kind == OP_FILE:
+                end = data[1] + 2
+                path = path[: data[0]] + data[2:end].decode("utf-8")
+                files[path] = data[end:]
+            elif kind == OP_WRITE:
+                files[path] += data
+            elif kind in (b"o", b"d", b"x", b"r"):
+                path = data.decode("utf-8")
+                files.update({path: b""} if kind == b"o" else {})
+    return files
+
+
+def test_small_files_go_whole_naming_what_their_paths_share() -> None:
+    files = {f"/lib/pkg/m{i:03}.py": bytes([i]) * (i * 7) for i in range(40)}
+    files |= {"/naïve/ünï.py": b"u", "/naïve/ünï2.py": b"", "/" + "x" * 300: b"long name"}
+    out = list(batches(write_operations(files.items()), 512))
+    assert _receive(out) == files
+    assert all(len(b.data) <= 512 + 4 for b in out)
+    assert sum(b.progress for b in out) == pytest.approx(len(files))
+    assert sum(b.payload for b in out) == sum(map(len, files.values()))
+    whole = {
+        data[2 : data[1] + 2]: data[0]
+        for b in out
+        for kind, data in _unpack(b.data)
+        if kind == OP_FILE
+    }
+    assert whole[b"1.py"] == len("/lib/pkg/m00")  # m001.py after m000.py
+    # Only an ASCII prefix is shared (a board without Unicode strings slices bytes).
+    assert whole["ïve/ünï2.py".encode()] == len("/na")
+    kinds = [kind for b in out for kind, _ in _unpack(b.data)]
+    assert kinds.count(b"o") >= 1  # a name over 255 bytes, and files straddling batches
 
 
 def test_batches_refuse_tiny_sizes_and_long_paths() -> None:

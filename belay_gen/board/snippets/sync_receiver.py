@@ -6,6 +6,8 @@
 #   ops   = "d" mkdir PATH | "o" open PATH (writes PATH.belay-tmp) | "w" write DATA
 #           | "c" close, rename the temp file to PATH | "x" remove file PATH
 #           | "r" remove folder PATH | "z" end
+#           | "f" a whole file (o, w, c): u8 K, u8 N, N bytes, DATA; its PATH is the first K
+#             characters of the last PATH followed by the N bytes (UTF-8)
 #
 # The board first writes "R<size>\n": the largest batch it takes (at most `size`, at most a
 # quarter of its free RAM). Then one answer per batch: "A" when the batch is done and the next
@@ -33,7 +35,8 @@ def __belay_sync_recv(size):
     mv = memoryview(buf)
     read = sys.stdin.buffer.readinto
     out = sys.stdout.write
-    f = path = None
+    f = None
+    path = ""
     micropython.kbd_intr(-1)
     try:
         out("R%d\n" % size)
@@ -41,10 +44,10 @@ def __belay_sync_recv(size):
             read(mv[:3])
             n = buf[1] | buf[2] << 8
             if buf[0] != 0xB5 or n > size:
-                raise ValueError("bad batch header")
+                raise ValueError("bad batch")
             read(mv[: n + 1])
             if buf[n] != 0x5B:
-                raise ValueError("bad batch end")
+                raise ValueError("bad batch")
             i = 0
             while i < n:
                 op = buf[i]
@@ -54,6 +57,12 @@ def __belay_sync_recv(size):
                 if op == 0x77:  # w
                     f.write(data)
                     continue
+                if op == 0x66:  # f
+                    j = data[1] + 2
+                    path = path[: data[0]] + str(bytes(data[2:j]), "utf-8")
+                    f = open(path + ".belay-tmp", "wb")
+                    f.write(data[j:])
+                    op = 0x63
                 if op == 0x63:  # c
                     f.close()
                     f = None
@@ -89,7 +98,7 @@ def __belay_sync_recv(size):
                     except OSError:
                         pass
                 else:
-                    raise ValueError("bad op")
+                    raise ValueError("bad batch")
             out("A")
     except Exception as e:
         out("E%r\n" % ((e.errno if isinstance(e, OSError) else 0, path, repr(e)),))

@@ -23,7 +23,7 @@ from pathlib import Path
 from belay_gen.errors import SyncInputError
 from belay_gen.runtime.implementation import probe
 from belay_gen.runtime.repl import RawRepl
-from belay_gen.runtime.snippets import snippet
+from belay_gen.runtime.snippets import define_once, snippet
 from belay_gen.runtime.sync.hashes import HEX_DIGITS
 from belay_gen.runtime.sync.local import BoardMpyCross, Preparer, TransformCache, local_tree
 from belay_gen.runtime.sync.operations import DEFAULT_BATCH, Batch, Content, content_bytes
@@ -113,16 +113,17 @@ def sync_folder(
     if mpy_cross_binary is not None:
         impl = probe(repl)
         mpy = BoardMpyCross.check(mpy_cross_binary, mpy_version=impl.mpy_version, arch=impl.arch)
-    # Minifying runs in a worker thread while the board lists its files and while earlier
-    # files are on the wire; the link waits only for files it has not got to yet.
+    # Minifying runs in a worker thread while the board lists its files (and compiling while
+    # earlier files are on the wire); a file that does not parse stops the sync before the
+    # board changes.
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="belay-gen-sync")
     try:
         preparer = Preparer(
             minify=minify, mpy_cross=mpy, cache=cache or TransformCache(), executor=pool
         )
         files: dict[str, Content] = {}
-        for rel in tree.files:
-            prepared = preparer.prepare(tree.base, rel, board_path(dst, rel)[1:])
+        targets = [(rel, board_path(dst, rel)[1:]) for rel in tree.files]
+        for prepared in preparer.prepare_all(tree.base, targets):
             if prepared.name in files:
                 raise SyncInputError(
                     f"{folder} has both {prepared.name} and a .py that compiles to it; remove one"
@@ -130,10 +131,17 @@ def sync_folder(
             files[prepared.name] = prepared.content
         _progress(progress_update, description="Fetching remote hashes...")
         remote = fetch_remote(repl, dst)
+        if not dry_run and any(name not in remote.files for name in files):
+            # Something will be sent: define the receiver while the last files are minified.
+            define_once(repl, "sync_receiver.py")
+        preparer.wait_checked()  # every file parses: only now may the board change
         plan = make_plan(dst, remote, files, set(tree.dirs), keep_all=keep_all, keep=kept)
-        return _apply(repl, plan, dst, progress_update, dry_run=dry_run, batch_size=batch_size)
-    finally:
+        report = _apply(repl, plan, dst, progress_update, dry_run=dry_run, batch_size=batch_size)
+    except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)  # the cache writes, which overlapped the transfer
+    return report
 
 
 def _apply(

@@ -5,7 +5,13 @@ The receiver (``board/snippets/sync_receiver.py``) reads length-prefixed batches
     batch = 0xB5, u16 length L (little-endian), L bytes of frames, 0x5B
     frame = op byte, u16 payload length, payload
     ops   = d mkdir PATH | o open PATH (as PATH.belay-tmp) | w write DATA
-            | c close + rename to PATH | x remove file PATH | r remove folder PATH | z end
+            | c close + rename to PATH | x remove file PATH | r remove folder PATH
+            | f whole file: u8 K, u8 N, N bytes, DATA (o + w + c in one frame; its PATH is
+              the first K characters of the last PATH, then the N UTF-8 bytes) | z end
+
+A file that fits in the room left in a batch goes as one ``f`` frame, which names it by what
+its path shares with the one before (``/lib/m001.py`` after ``/lib/m000.py`` is 3 + 5 bytes
+of names): many small files cost little framing. Larger files stream as ``o``, ``w``..., ``c``.
 
 No I/O here: :mod:`belay_gen.runtime.sync.wire` sends the batches, and
 :mod:`belay_gen.runtime.sync.plan` decides the operations.
@@ -33,6 +39,7 @@ OP_WRITE = b"w"
 OP_CLOSE = b"c"
 OP_REMOVE = b"x"
 OP_RMDIR = b"r"
+OP_FILE = b"f"
 OP_END = b"z"
 
 
@@ -80,6 +87,20 @@ def _frame(kind: bytes, payload: bytes | memoryview) -> bytes:
     return kind + struct.pack("<H", len(payload)) + bytes(payload)
 
 
+def _file_frame(previous: str, path: str, data: bytes, room: int) -> bytes | None:
+    """An ``f`` frame for ``path`` after ``previous`` (the receiver's last path), or ``None``
+    when it would not fit in ``room`` bytes. Only an ASCII prefix is shared: a board without
+    Unicode strings slices them by bytes."""
+    keep = 0
+    limit = min(len(previous), len(path), 255)
+    while keep < limit and previous[keep] == path[keep] and path[keep].isascii():
+        keep += 1
+    suffix = path[keep:].encode("utf-8")
+    if len(suffix) > 255 or HEADER + 2 + len(suffix) + len(data) > room:
+        return None
+    return _frame(OP_FILE, bytes([keep, len(suffix)]) + suffix + data)
+
+
 def batches(operations: Iterable[Operation], size: int) -> Iterator[Batch]:
     """Pack ``operations`` (ending with ``OP_END``) into batches of at most ``size`` bytes.
 
@@ -93,6 +114,7 @@ def batches(operations: Iterable[Operation], size: int) -> Iterator[Batch]:
     payload = 0
     progress = 0.0
     paths: list[str] = []
+    last = ""  # the receiver's last path
 
     def flush() -> Batch:
         nonlocal used, payload, progress
@@ -120,8 +142,17 @@ def batches(operations: Iterable[Operation], size: int) -> Iterator[Batch]:
             yield from add(_frame(op.kind, name if op.kind != OP_END else b""))
             if op.kind != OP_END:
                 paths.append(op.path)
+                last = op.path
             continue
         data = content_bytes(op.data)
+        whole = _file_frame(last, op.path, data, size - used)
+        last = op.path
+        if whole is not None:
+            yield from add(whole)
+            paths.append(op.path)
+            payload += len(data)
+            progress += 1.0
+            continue
         yield from add(_frame(OP_OPEN, name))
         paths.append(op.path)
         view = memoryview(data)
