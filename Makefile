@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 # The demo needs only the package and the virtual board, not the dev tools.
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: venv demo test bench lint format clean
+.PHONY: venv demo test bench soak lint format clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; run 'make PYTHON=/path/to/python3.11 ...'" >&2; exit 1; }
@@ -37,6 +37,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Outside CI: host threads x boards x calls under random faults (see benchmarks/soak.py);
+# `make soak SOAK_ARGS="--calls 5000 --every 3"` for the full run (about ten minutes).
+soak: $(STAMP)
+	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check belay_gen tests benchmarks

@@ -135,7 +135,8 @@ def check_port(port: str) -> str:
 
 def looks_like_port(text: str) -> bool:
     """True for text that is surely a port, not code or a file (``/dev/...``, ``COM3``,
-    ``virtual:...``, ``ws://...``, ``rfc2217://...``): used to tell a forgotten CODE from a left-out PORT."""
+    ``virtual:...``, ``ws://...``, ``rfc2217://...``): used to tell a forgotten CODE from a
+    left-out PORT."""
     upper = text.upper()
     return text.lower().startswith(("/dev/", *NETWORK_PREFIXES)) or (
         upper.startswith("COM") and upper[3:].isdigit()

@@ -23,6 +23,7 @@ from tests.support.requirements import require_board
         (["--heap", "1K"], "heap must be at least 16K"),
         (["--profile", "vax"], "'vax' is not one of"),
         (["--faults-every", "1", "--faults", "meteor"], "fault kinds must be among"),
+        (["--slow-cpu", "0.5"], "0.5 is not in the range x>=1"),
     ],
 )
 def test_bad_options_are_usage_errors(args: list[str], message: str) -> None:
