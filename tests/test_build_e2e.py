@@ -9,6 +9,8 @@ from pathlib import Path
 from types import ModuleType
 
 from belay_gen.build import build
+from belay_gen.emulator.relay import VirtualBoard
+from belay_gen.errors import SyncTransferError
 from belay_gen.project import load_config
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "blink-aot"
@@ -50,3 +52,23 @@ def test_example_runs_through_its_stub_and_a_warm_start_uploads_nothing(
         assert warm.led_is_on() is False
     finally:
         warm.device.close()
+
+
+def test_a_stub_connect_that_fails_leaves_the_port_free(
+    tmp_path: Path, board_root: Path, virtual_board: VirtualBoard
+) -> None:
+    build(load_config(EXAMPLE, out=str(tmp_path / "out")))
+    stub = _load_stub(tmp_path / "out" / "host" / "blink.py")
+    (board_root / "lib").write_text("a file where the module's folder should be\n")
+    failure: BaseException | None = None
+    try:
+        stub.connect(virtual_board.path)
+    except Exception as exc:  # the board's own error: /lib is no folder
+        failure = exc  # kept, as a logged error would be: its traceback holds the Device
+    assert isinstance(failure, SyncTransferError), failure
+    (board_root / "lib").unlink()
+    board = stub.connect(virtual_board.path)  # not PortBusyError: the failed connect closed
+    try:
+        assert board.led_is_on() in (True, False)
+    finally:
+        board.device.close()

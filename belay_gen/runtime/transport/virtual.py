@@ -11,6 +11,7 @@ temporary folders, when this process ends, even without :meth:`VirtualTransport.
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import shutil
 import subprocess
@@ -123,7 +124,7 @@ class VirtualTransport(SerialTransport):
         assert self._server.stdout is not None
         ready, _, _ = select.select([self._server.stdout], [], [], BOOT_TIMEOUT_S)
         line = self._server.stdout.readline().decode().strip() if ready else ""
-        if not line.startswith("/dev/"):
+        if not os.path.isabs(line):  # a pty, or a native-USB profile's stable port path
             self._server.kill()
             _, err = self._server.communicate(timeout=5)
             detail = err.decode(errors="replace").strip() or "no output"
