@@ -9,6 +9,7 @@ Every error a user can see derives from :class:`BelayError`::
     ├── DeviceTimeoutError        the board did not answer in time (it was interrupted)
     ├── ProtocolError             the board answered something the raw REPL never sends
     ├── BoardResetError           the board reset during a call (the session was restored)
+    │   └── LinkDroppedError       the link dropped during a call (reconnected and restored)
     ├── AuthenticationError       wrong WebREPL password
     ├── FeatureUnavailableError   the board lacks what was asked (e.g. ``_thread``)
     ├── SpecialFunctionNameError  a task uses a reserved name
@@ -58,6 +59,16 @@ class BoardResetError(BelayError):
 
     The session has been re-established and its history replayed, so the next call works;
     the call that was running may have run partly and is never run again by belay-gen.
+    """
+
+
+class LinkDroppedError(BoardResetError):
+    """The link dropped (a cable, a USB re-enumeration, a network) while a call ran.
+
+    belay-gen reconnected, re-established the session and replayed its history, so the next
+    call works; the call that was running may have run partly and is never run again by
+    belay-gen (Belay runs it again). A call the board had not received yet is simply sent
+    again after the reconnect.
     """
 
 

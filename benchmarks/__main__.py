@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ["bench_exec", "bench_task", "bench_wire", "bench_sync", "minify_size", "bench_host"]
+SUITES = [
+    "bench_exec",
+    "bench_task",
+    "bench_wire",
+    "bench_link",
+    "bench_sync",
+    "minify_size",
+    "bench_host",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -14,6 +14,9 @@ The board answers a program with ``stdout \\x04 error \\x04 >`` and does not esc
 - A program that promises no frame (the raw REPL's own users: ``belay-gen exec``, sync)
   ends at the first ``\\x04 E \\x04>``. Limit: such a program that prints ``\\x04``, text,
   then ``\\x04>`` ends its answer there.
+- Inside a binary frame (a bytes-like result: a length, then raw bytes) every byte is data:
+  ``framed`` may say how many are still due (``binary_left``, as the session's
+  :class:`~belay_gen.runtime.output.LineRouter` does), and those pass to ``sink`` unread.
 
 A board that resets while the host waits prints its boot text and a fresh prompt;
 :class:`BoardRestarted` reports it, so the session is rebuilt instead of waiting forever.
@@ -108,6 +111,16 @@ def read_answer(
             return b""
     tail = b""
     while True:
+        raw = _binary_left(framed)
+        if raw:  # a binary frame's bytes: data, whatever they hold
+            if not buf:
+                reader.fill(deadline, "the rest of a binary result")
+                continue
+            out = bytes(buf[:raw])
+            del buf[:raw]
+            tail = b""
+            sink(out)
+            continue
         cut = buf.find(_EOT)
         out = bytes(buf if cut < 0 else buf[:cut])
         if out:
@@ -139,6 +152,12 @@ def read_answer(
         if rest and idle is not None:
             idle(rest)
         return error
+
+
+def _binary_left(framed: Callable[[], bool]) -> int:
+    """Raw bytes of a binary frame still due, when ``framed`` counts them (else 0)."""
+    left = getattr(framed, "binary_left", 0)
+    return left if isinstance(left, int) else 0
 
 
 def _judge(buf: bytearray, promised: bool, framed: Callable[[], bool]) -> int | None:

@@ -22,7 +22,7 @@ _KEY = "belay-gen extras"
 #   pair (board ms at the middle of the evaluation, value).
 # __belay_st(f, t, s): (0, __belay_ev(...)) for one generator step, (1, None) when it ended.
 # __belay_gs(g, t, s): a generator's values as Y frames, each timed or repr'd as above, then
-#   an R frame for its end (as generator.py's __belay_g).
+#   an R frame for its end (as generator.py's _belayG, one value per frame).
 # __belay_i(v): (1, v) for an immutable value (None, bool, int, float, str, bytes), else (0, None).
 # __belay_l(v): v, a dict view made a list (Belay reads dict_keys(...) back as a list).
 # __belay_p(v): (None, v) for an immutable value, else (n, None) with v kept as _belay_o<n>.
@@ -40,8 +40,8 @@ def __belay_st(f,t,s):
 def __belay_gs(g,t,s):
  for v in g:
   if s:v=repr(v)
-  __belay_y((__belay_ms(),v) if t else v)
- __belay_r(None)
+  _belay((__belay_ms(),v) if t else v,"\\x1f")
+ _belay(None)
 __belay_n=0
 def __belay_i(v):
  return (1,v) if v is None or isinstance(v,(int,float,str,bool,bytes)) else (0,None)

@@ -1,6 +1,6 @@
 """Generator tasks on a ``Device``: the board side of :class:`BoardGenerator`.
 
-Streaming runs the whole generator in one exec (``__belay_g``, or ``__belay_gs`` for the
+Streaming runs the whole generator in one exec (``_belayG``, or ``__belay_gs`` for the
 ``trusted``/``return_time`` forms); stepping keeps the generator in a board global
 (``_belay_gen<n>``) and moves it one ``send``/``throw``/``close`` per round trip.
 """

@@ -102,5 +102,5 @@ def probe(repl: RawRepl, *, timeout: float | None = 10.0) -> Implementation:
 
 def probe_program(report: str) -> str:
     """Board code that probes and hands the answer to ``report`` (``"{}"`` marks where the
-    answer goes: ``"print(repr({}))"``, or a result frame ``"__belay_r({})"``)."""
+    answer goes: ``"print(repr({}))"``, or a result frame ``"_belay({})"``)."""
     return snippet("probe.py") + report.format("__belay_probe()") + "\ndel __belay_probe\n"

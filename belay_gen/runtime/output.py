@@ -1,4 +1,6 @@
-"""Board output, line by line: user prints go to a stream, result frames to a handler."""
+"""Board output, line by line: user prints go to a stream, result frames to a handler.
+
+A binary frame's raw bytes (a bytes-like result) are taken whole, whatever they hold."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from belay_gen.errors import ResultNotLiteralError
-from belay_gen.runtime.codec import END, RESULT, Frame, FrameParser
+from belay_gen.runtime.codec import END, RESULT, BinaryHead, Frame, FrameParser, decode_binary
 
 
 class _CurrentStdout(io.TextIOBase):
@@ -41,6 +43,10 @@ class LineRouter:
     newline is passed on in pieces of ``MAX_LINE`` bytes, and a frame longer than
     ``MAX_FRAME`` is refused. Feed it from a ``stdout_callback`` so prints appear while the
     code still runs.
+
+    Called, it says whether the program's last frame came (the ``framed`` of
+    :func:`~belay_gen.runtime.answer.read_answer`); :attr:`binary_left` counts the raw bytes
+    of a binary frame still due, which the answer reader passes on as data.
     """
 
     def __init__(
@@ -54,6 +60,10 @@ class LineRouter:
         self._on_frame = on_frame
         self._markers = parser.markers
         self._keep = len(self._markers[0]) - 1  # every marker has the same length
+        self._binary: BinaryHead | None = None  # the frame whose raw bytes are coming
+        self._payload = bytearray()
+        self._payload_kind = RESULT
+        self._received = 0
         self._partial = bytearray()
         self._scanned = 0  # bytes of _partial already known to hold no newline
         self._dropping = False  # inside an over-long frame, until its newline
@@ -62,6 +72,16 @@ class LineRouter:
         #: True once a result or end frame arrived, decoded or not: the program is done.
         self.result_seen = False
 
+    def __call__(self) -> bool:
+        """True once the program's last frame (a result or the end) came."""
+        return self.result_seen
+
+    @property
+    def binary_left(self) -> int:
+        """Raw bytes of a binary frame still to come (0 outside one)."""
+        head = self._binary
+        return 0 if head is None else head.size - self._received
+
     @property
     def pending(self) -> bytes:
         """The start of a line not passed on yet."""
@@ -69,7 +89,12 @@ class LineRouter:
 
     def feed(self, chunk: bytes) -> None:
         self._partial += chunk
-        while (end := self._partial.find(b"\n", self._scanned)) >= 0:
+        while True:
+            if self._binary is not None and not self._take_binary():
+                return  # every byte fed so far belongs to the payload
+            end = self._partial.find(b"\n", self._scanned)
+            if end < 0:
+                break
             line = bytes(self._partial[:end])
             del self._partial[: end + 1]
             self._scanned = 0
@@ -86,6 +111,12 @@ class LineRouter:
 
     def close(self) -> None:
         """Flush a last line that had no newline."""
+        if self._binary is not None:  # the answer ended inside a binary frame's bytes
+            self._binary = None
+            self._payload.clear()
+            self.error = self.error or ResultNotLiteralError(
+                "the board's binary result was cut short"
+            )
         if self._partial and not self._dropping:
             self._route(self._partial.rstrip(b"\r").decode("utf-8", "replace"), ending="")
         self._partial.clear()
@@ -130,7 +161,12 @@ class LineRouter:
             self.error = self.error or exc
             self.result_seen = True
             return
-        if frame is not None:
+        if frame is not None and isinstance(frame.value, BinaryHead):
+            if before and self._stream is not None:
+                self._stream.write(before)
+                self._stream.flush()
+            self._start_binary(frame.kind, frame.value)
+        elif frame is not None:
             self.result_seen = self.result_seen or frame.kind in _LAST
             if before and self._stream is not None:
                 self._stream.write(before)
@@ -139,3 +175,37 @@ class LineRouter:
         elif self._stream is not None:
             self._stream.write(line + ending)
             self._stream.flush()
+
+    def _start_binary(self, kind: str, head: BinaryHead) -> None:
+        self._binary, self._payload_kind, self._received = head, kind, 0
+        self._payload.clear()
+        if head.size > MAX_FRAME:  # its bytes are counted and dropped
+            self.error = self.error or ResultNotLiteralError(
+                f"a result longer than {MAX_FRAME // (1024 * 1024)} MB cannot travel back to "
+                "the host; return less, or write it to a file and sync it"
+            )
+
+    def _take_binary(self) -> bool:
+        """Move raw payload bytes out of the line buffer; True once the payload is whole."""
+        head = self._binary
+        assert head is not None
+        piece = self._partial[: head.size - self._received]
+        del self._partial[: len(piece)]
+        self._scanned = 0
+        self._received += len(piece)
+        if head.size <= MAX_FRAME:
+            self._payload += piece
+        if self._received < head.size:
+            return False
+        self._binary = None
+        kind, data = self._payload_kind, bytes(self._payload)
+        self._payload.clear()
+        self.result_seen = self.result_seen or kind in _LAST
+        if head.size <= MAX_FRAME:
+            try:
+                value = decode_binary(head.code, data)
+            except ResultNotLiteralError as exc:
+                self.error = self.error or exc
+                return True
+            self._on_frame(Frame(kind, value if kind == RESULT else [value]))
+        return True

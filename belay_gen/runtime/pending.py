@@ -40,7 +40,7 @@ class PendingWork:
             names.append(self._forgotten.popleft())
         if names and not self._session.closed:
             code = f"for __belay_k in {tuple(names)!r}:\n globals().pop(__belay_k,None)\n"
-            self._session.run(code)
+            self._session.run(code, idempotent=True)  # deleting twice is harmless
 
 
 class Closable(Protocol):

@@ -25,29 +25,34 @@ from belay_gen.errors import (
     BoardResetError,
     ConnectionLost,
     DeviceTimeoutError,
-    ProtocolError,
     ResultNotLiteralError,
 )
 from belay_gen.runtime.answer import (
     BoardRestarted,
     Ending,
-    await_ok,
     never,
     read_answer,
     read_waiting,
     shows_reset,
 )
-from belay_gen.runtime.paste import upload
+from belay_gen.runtime.endmark import EndMark
+from belay_gen.runtime.paste import (
+    ACCEPTED,
+    OLD_BANNER,
+    PLAIN_CHUNK,
+    await_ok,
+    handshake,
+    send_plain,
+    upload,
+)
 from belay_gen.runtime.tracebacks import board_exception
 from belay_gen.runtime.transport.base import Transport
 from belay_gen.runtime.transport.reader import NoAnswer, Reader
 
-BANNER = b"raw REPL; CTRL-B to exit\r\n>"
-#: What an old board that ignores the raw-paste request prints after its leading ``ra``.
-_BANNER_AFTER_RA = BANNER[2:]
+#: The raw REPL's banner (an old board also prints it to a raw-paste request).
+BANNER = OLD_BANNER
+_BANNER = "the raw REPL banner"
 _EOT = b"\x04"
-_PLAIN_CHUNK = 256  # plain raw pacing, as pyboard.py: 256 bytes ...
-_PLAIN_PAUSE = 0.01  # ... every 10 ms, so a board's UART buffer never overflows
 _QUIET = 0.02  # silence that ends the drain after Ctrl-C
 # How long each Ctrl-C + Ctrl-A attempt waits for the banner (the last repeats). The first is
 # short because a Ctrl-C can be lost (sent while the board was not yet running code).
@@ -86,6 +91,12 @@ class RawRepl:
         self._raw_paste: bool | None = None  # unknown until the first exec asks the board
         #: Names of helper snippets defined on the board since the last soft reset.
         self.defined: set[str] = set()
+        self._idle_tail = b""  # the end of the last idle output, to see a reset split by it
+        #: Ends each program that promises no frame of its own (see :meth:`exec`).
+        self.end_mark = EndMark()
+        #: Called each time the board has received a whole program (it may run from then
+        #: on, so a lost link after it means the program may have run partly).
+        self.on_sent: Callable[[], None] | None = None
 
     @property
     def in_raw(self) -> bool:
@@ -118,7 +129,7 @@ class RawRepl:
             self.transport.write(b"\r\x01")
             try:
                 wait = _ATTEMPTS[min(attempt, len(_ATTEMPTS) - 1)]
-                self._read_until(BANNER, min(deadline, time.monotonic() + wait))
+                self.reader.until(BANNER, min(deadline, time.monotonic() + wait), _BANNER, _drop)
                 break
             except NoAnswer:
                 if time.monotonic() >= deadline:
@@ -155,16 +166,24 @@ class RawRepl:
         self._in_raw = False
         with self._left_usable(timeout):
             self.transport.write(_EOT)
-            self._expect(b"OK", self._step(deadline))
-            # Up to the "soft reboot" line, or straight to the banner if the board (or its
-            # translation) prints none.
-            while BANNER not in self.reader.buffer:
-                reboot = self.reader.buffer.find(b"soft reboot")
-                end = self.reader.buffer.find(b"\n", reboot) if reboot >= 0 else -1
-                if end >= 0:
-                    del self.reader.buffer[: end + 1]
-                    break
-                self.reader.fill(deadline, "the board's soft reboot")
+            try:
+                # What a board thread printed before the OK is dropped, as its output after.
+                await_ok(self.reader, self._step(deadline), None)
+                # Up to the "soft reboot" line, or straight to the banner if the board (or its
+                # translation) prints none.
+                while BANNER not in self.reader.buffer:
+                    reboot = self.reader.buffer.find(b"soft reboot")
+                    end = self.reader.buffer.find(b"\n", reboot) if reboot >= 0 else -1
+                    if end >= 0:
+                        del self.reader.buffer[: end + 1]
+                        break
+                    if shows_reset(self.reader.buffer):  # at the friendly prompt
+                        raise BoardRestarted
+                    self.reader.fill(deadline, "the board's soft reboot")
+            except BoardRestarted:  # it reset the hard way meanwhile (a watchdog?): as fresh
+                self.enter()
+                self.defined.clear()
+                return b""
             out = bytearray()
 
             def sink(chunk: bytes) -> None:
@@ -172,7 +191,7 @@ class RawRepl:
                 if output_callback is not None:
                     output_callback(chunk)
 
-            self._read_until(BANNER, deadline, sink)
+            self.reader.until(BANNER, deadline, _BANNER, sink)
         self._in_raw = True
         self.defined.clear()
         return bytes(out).removeprefix(b"\r\n")
@@ -187,7 +206,7 @@ class RawRepl:
         self.transport.write(b"\r\x02")
         self._in_raw = False
         with contextlib.suppress(NoAnswer):  # no prompt in time: reset all the same
-            self._read_until(b">>>", time.monotonic() + timeout)
+            self.reader.until(b">>>", time.monotonic() + timeout, "'>>>'", _drop)
         self.transport.write(_EOT)
         self.reader.buffer.clear()
         self.defined.clear()
@@ -213,18 +232,29 @@ class RawRepl:
         ``stdout_callback`` receives stdout chunks as they arrive (and the result's ``stdout``
         is then empty: a program may print more than memory holds). ``promised``: the code
         ends by printing a result frame, and ``framed()`` says whether it came (see
-        :mod:`~belay_gen.runtime.answer`); ``idle`` takes what a board thread printed
-        outside the program's output. A board reset raises :class:`BoardResetError`. After
-        ``timeout`` seconds the board is interrupted, brought back to the raw prompt and
-        :class:`DeviceTimeoutError` raised; a host ``KeyboardInterrupt`` is handled the same
-        way and re-raised.
+        :mod:`~belay_gen.runtime.answer`); otherwise a last line is added that prints the
+        connection's end mark (:mod:`~belay_gen.runtime.endmark`, never in stdout), so
+        printed ``\x04`` bytes cannot end the answer early. ``idle`` takes what a board
+        thread printed outside the program's output. A board reset raises
+        :class:`BoardResetError`. After ``timeout`` seconds the board is interrupted, brought
+        back to the raw prompt and :class:`DeviceTimeoutError` raised; a host
+        ``KeyboardInterrupt`` is handled the same way and re-raised.
         """
+        data = code.encode() if isinstance(code, str) else bytes(code)
+        stdout = bytearray()
+        sink = stdout_callback or stdout.extend
+        marks = None if promised else self.end_mark.watch(sink)
+        if marks is not None:
+            data, sink, framed = self.end_mark.append_to(data), marks.feed, marks.done
         # Code that fits one plain-raw chunk goes in one write with no pacing, which saves
         # raw-paste's extra handshake round trip; larger code uses raw-paste flow control.
         if paste is None:
-            paste = len(code) > _PLAIN_CHUNK and self._raw_paste is not False
-        ending = Ending(promised, framed or never, idle)
-        return self._exec(code, timeout, stdout_callback, paste=paste, ending=ending)
+            paste = len(data) > PLAIN_CHUNK and self._raw_paste is not False
+        ending = Ending(True, framed or never, idle)
+        error = self._exec(data, timeout, sink, paste=paste, ending=ending)
+        if marks is not None:
+            marks.close()
+        return ExecResult(bytes(stdout), error)
 
     def exec_or_raise(
         self,
@@ -257,14 +287,13 @@ class RawRepl:
 
     def _exec(
         self,
-        code: str | bytes,
+        data: bytes,
         timeout: float | None,
-        callback: StdoutCallback | None,
+        sink: StdoutCallback,
         *,
         paste: bool,
-        ending: Ending | None = None,
-    ) -> ExecResult:
-        data = code.encode() if isinstance(code, str) else bytes(code)
+        ending: Ending,
+    ) -> str:
         if b"\x03" in data or b"\x04" in data:
             raise ValueError(
                 "code contains a raw Ctrl-C/Ctrl-D byte, which the raw REPL cannot carry"
@@ -274,15 +303,9 @@ class RawRepl:
         if not self._in_raw:
             self.enter()
         deadline = None if timeout is None else time.monotonic() + timeout
-        ending = ending or Ending(False, never, None)
-        stdout = bytearray()
-        sink = callback if callback is not None else stdout.extend
         self._in_raw = False
         with self._left_usable(timeout):
-            if paste:
-                self._send_paste(data, deadline, ending.idle)
-            else:
-                self._send_plain(data, deadline, ending.idle)
+            self._send(data, deadline, ending.idle, paste=paste)
             error = read_answer(
                 self.reader,
                 deadline,
@@ -292,12 +315,13 @@ class RawRepl:
                 idle=ending.idle,
             )
         self._in_raw = True
-        return ExecResult(bytes(stdout), error.decode("utf-8", "replace"))
+        return error.decode("utf-8", "replace")
 
     def drain_idle(self, sink: StdoutCallback | None) -> bool:
         """Pass what the board printed since the last answer (a board thread, a timer) to
         ``sink``; True when it shows that the board reset (the session must be rebuilt)."""
         data = read_waiting(self.reader)
+        self._idle_tail = data[-64:]
         if data and sink is not None:
             sink(data)
         if data and (shows_reset(data) or b"soft reboot" in data):
@@ -306,39 +330,22 @@ class RawRepl:
             return True
         return False
 
-    def _send_plain(
-        self, code: bytes, deadline: float | None, idle: StdoutCallback | None = None
+    def _send(
+        self, code: bytes, deadline: float | None, idle: StdoutCallback | None, *, paste: bool
     ) -> None:
-        last = len(code) - _PLAIN_CHUNK
-        for start in range(0, len(code), _PLAIN_CHUNK):
-            chunk = code[start : start + _PLAIN_CHUNK]
-            if start >= last:
-                self.transport.write(chunk + _EOT)
-            else:
-                self.transport.write(chunk)
-                time.sleep(_PLAIN_PAUSE)
-        await_ok(self.reader, self._step(deadline), idle)
+        """Upload ``code`` in raw-paste mode if ``paste`` (plain raw from now on when the board
+        refuses or is too old), else in plain raw."""
 
-    def _send_paste(
-        self, code: bytes, deadline: float | None, idle: StdoutCallback | None = None
-    ) -> None:
-        self.transport.write(b"\x05A\x01")
-        step = self._step(deadline)
-        head = self.reader.take(2, step, "the raw-paste answer")
-        if head == b"R\x00":  # understood, but not supported
-            self._raw_paste = False
-            return self._send_plain(code, deadline, idle)
-        if head == b"ra":  # an old board: took it as Ctrl-A and printed a fresh banner
-            self._read_until(_BANNER_AFTER_RA, step, what="the raw REPL banner")
-            self._raw_paste = False
-            return self._send_plain(code, deadline, idle)
-        if head != b"R\x01":
-            raise ProtocolError(
-                f"{self.transport.description} answered the raw-paste request with {head!r}"
-            )
-        self._raw_paste = True
-        window = int.from_bytes(self.reader.take(2, step, "the raw-paste window size"), "little")
-        upload(self.reader, code, window, lambda: self._step(deadline))
+        def step() -> float | None:
+            return self._step(deadline)
+
+        before, self._idle_tail = self._idle_tail, b""
+        if paste:
+            answer, window = handshake(self.reader, step(), idle, before)
+            self._raw_paste = answer == ACCEPTED
+            if self._raw_paste:
+                return upload(self.reader, code, window, step, idle, self.on_sent)
+        send_plain(self.reader, code, step, idle, before, self.on_sent)
 
     # -- recovery ----------------------------------------------------------------------------
 
@@ -390,24 +397,6 @@ class RawRepl:
         """Deadline of one protocol step: ``answer_timeout`` from now, within ``deadline``."""
         step = time.monotonic() + self.answer_timeout
         return step if deadline is None else min(step, deadline)
-
-    def _expect(self, expected: bytes, deadline: float | None) -> None:
-        data = self.reader.take(len(expected), deadline, repr(expected.decode()))
-        if data != expected:
-            sent = data + bytes(self.reader.buffer[:40])
-            raise ProtocolError(
-                f"{self.transport.description} sent {sent!r} where the raw REPL sends {expected!r}"
-            )
-
-    def _read_until(
-        self,
-        marker: bytes,
-        deadline: float | None,
-        sink: StdoutCallback | None = None,
-        what: str = "",
-    ) -> None:
-        """Consume bytes through ``marker``; pass the bytes before it to ``sink`` as they come."""
-        self.reader.until(marker, deadline, what or repr(marker.decode()), sink or _drop)
 
 
 def _drop(data: bytes) -> None:

@@ -53,7 +53,7 @@ class ResultForm:
     def stream(self, generator: str) -> str:
         """Board source that yields every value of ``generator`` as a Y frame, in this form."""
         if self.plain:
-            return f"__belay_g({generator})"
+            return f"_belayG({generator})"
         return f"__belay_gs({generator},{self._flags()})"
 
     def finish(self, value: Any, clock: Callable[[], BoardClock]) -> Any:

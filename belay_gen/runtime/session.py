@@ -8,25 +8,26 @@ threads. :meth:`Session.run` is the one place that sends code and reads results.
 
 from __future__ import annotations
 
-import heapq
-import itertools
+import contextlib
+import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from belay_gen.errors import BoardResetError, ConnectionLost, ProtocolError
+from belay_gen.errors import BoardResetError, ConnectionLost, LinkDroppedError, ProtocolError
 from belay_gen.runtime.codec import (
     END_FUNCTION,
+    MARKER_GLOBAL,
     RESULT,
     RESULT_FUNCTION,
     Frame,
     FrameParser,
     new_nonce,
 )
+from belay_gen.runtime.history import Exec as Exec  # re-exported: modules.py imports it here
+from belay_gen.runtime.history import History, Sync
 from belay_gen.runtime.implementation import Implementation, probe_program
 from belay_gen.runtime.output import STDOUT, LineRouter
 from belay_gen.runtime.repl import RawRepl
@@ -37,76 +38,19 @@ from belay_gen.runtime.transport import Transport, open_transport
 if TYPE_CHECKING:
     from belay_gen.runtime.sync.folder import SyncReport
 
-#: Commands (``device(cmd)`` with ``record=True``) a reconnect replays: the most recent ones.
-MAX_COMMANDS = 1000
 #: Limit of the connect exec (frames, startup, probe) when the Device sets no ``timeout``.
 CONNECT_TIMEOUT = 10.0
 #: Calls that print a result frame last (a task call or trailing expression, a generator,
 #: a thread start).
-_FRAMED_CALLS = (f"{RESULT_FUNCTION}(", "__belay_g(", "__belay_t(")
+_FRAMED_CALLS = (f"{RESULT_FUNCTION}(", "_belayG(", "__belay_t(")
+#: A NameError for one of belay-gen's board helpers: the board lost its state unseen.
+_HELPER_GONE = re.compile(r"NameError: name '(_belay[A-Z]?|__belay_\w+)' ")
 
 
 def _ends_with_frame(code: str) -> bool:
     """True when the last line of ``code`` is a call that prints a result frame, so the
     program, unless it raises, ends with one (printed data cannot end it early)."""
     return code.rstrip().rpartition("\n")[2].startswith(_FRAMED_CALLS)
-
-
-@dataclass(frozen=True)
-class Exec:
-    """Replay by running ``code`` on the board."""
-
-    code: str
-
-
-@dataclass(frozen=True)
-class Sync:
-    """Replay by syncing ``folder`` again with the same ``options`` (``sync_folder``'s)."""
-
-    folder: Path
-    options: Mapping[str, Any]
-
-
-Step = Exec | Sync
-
-
-class History:
-    """What a reconnect replays, in the order it was made.
-
-    Definitions are kept by name and never evicted: a task or thread (``def NAME``), a
-    recorded setup run (``run NAME``), a generated module (``module NAME``), a sync (``sync
-    FOLDER DST``). A re-definition replaces the earlier one in its place, so what was defined
-    before a command still is when the command is replayed. Commands are bounded: the most
-    recent ``max_commands`` are kept.
-    """
-
-    def __init__(self, max_commands: int = MAX_COMMANDS) -> None:
-        self._order = itertools.count()
-        self._definitions: dict[str, tuple[int, Step]] = {}
-        self._commands: deque[tuple[int, Step]] = deque(maxlen=max_commands)
-
-    def define(self, name: str, step: Step) -> None:
-        """Keep ``step`` as the definition ``name`` (replacing, in place, an earlier one)."""
-        earlier = self._definitions.get(name)
-        position = earlier[0] if earlier is not None else next(self._order)
-        self._definitions[name] = (position, step)
-
-    def add_command(self, code: str) -> None:
-        """Keep the command ``code`` (the oldest command goes when there are too many)."""
-        self._commands.append((next(self._order), Exec(code)))
-
-    @property
-    def definitions(self) -> list[str]:
-        """The names of the definitions, in replay order."""
-        return list(self._definitions)
-
-    def __len__(self) -> int:
-        return len(self._definitions) + len(self._commands)
-
-    def __iter__(self) -> Iterator[Step]:
-        # A definition keeps the position of its first version, so both sources are sorted.
-        merged = heapq.merge(self._definitions.values(), self._commands, key=lambda e: e[0])
-        return (step for _, step in merged)
 
 
 class Session:
@@ -147,6 +91,11 @@ class Session:
         #: thread's uncaught exception); ``None`` drops it.
         self.idle_stream: TextIO | None = STDOUT
         self._password = password
+        #: Whether the program of the call in flight reached the board (it may have run).
+        self._call_sent = False
+        #: A restore that did not finish (the board was still booting, say): the next call
+        #: finishes it first, so the reset fails no later call.
+        self._restore_owed = False
         self._connect(transport)
 
     # -- connection -------------------------------------------------------------------------
@@ -163,13 +112,14 @@ class Session:
     def _setup(self, transport: Transport) -> None:
         """Bring the board behind ``transport`` to a known state and define our helpers."""
         repl = RawRepl(transport)
+        repl.on_sent = self._program_sent
         repl.enter()
         if not transport.reset_drops_link:
             repl.soft_reset()
         nonce = new_nonce()
         parser = FrameParser(nonce)
         startup = snippet("startup.py") if self.startup is None else self.startup
-        code = f"__belay_nonce={nonce!r}\n{snippet('frames.py')}{startup}\n"
+        code = f"{MARKER_GLOBAL}={parser.nonce!r}\n{snippet('frames.py')}{startup}\n"
         code += probe_program(RESULT_FUNCTION + "({})")
         answers: list[object] = []
         router = LineRouter(parser, None, lambda frame: answers.append(frame.value))
@@ -183,7 +133,7 @@ class Session:
             timeout=limit,
             stdout_callback=router.feed,
             promised=True,
-            framed=lambda: router.result_seen,
+            framed=router,
             idle=self._idle,
         )
         router.close()
@@ -195,23 +145,33 @@ class Session:
         self.repl, self._parser = repl, parser
 
     def _idle(self, data: bytes) -> None:
+        """Show what the board printed between calls; a stream that cannot take it (a closed
+        file, a console without the characters) makes no call fail."""
         stream = self.idle_stream
-        if stream is not None:
-            stream.write(data.replace(b"\r\n", b"\n").decode("utf-8", "replace"))
+        if stream is None:
+            return
+        text = data.replace(b"\r\n", b"\n").decode("utf-8", "replace")
+        with contextlib.suppress(OSError, ValueError):
+            try:
+                stream.write(text)
+            except UnicodeEncodeError:  # e.g. a cp1252 console: escape what it cannot show
+                stream.write(text.encode("ascii", "backslashreplace").decode("ascii"))
             stream.flush()
 
     def restore(self) -> None:
         """After a board reset (the link kept): set the session up again on the same link and
         replay the history."""
-        with self.lock:
+        with self.lock, self._call_state_kept():
+            self._restore_owed = True
             self._setup(self.transport)
             self._replay()
+            self._restore_owed = False
 
     def reconnect(self, attempts: int | None = None) -> None:
         """Reconnect and replay the history; ``attempts`` tries (default: the Session's;
         negative: forever), ``reconnect_delay`` s apart, then :class:`ConnectionLost`."""
         budget = self.attempts if attempts is None else attempts
-        with self.lock:
+        with self.lock, self._call_state_kept():
             self._check_open()
             if not self._reopenable:
                 raise ConnectionLost(
@@ -223,22 +183,44 @@ class Session:
             while True:
                 try:
                     self._connect()
-                    break
                 except Exception as exc:
-                    tries += 1
-                    if 0 <= budget <= tries:
-                        raise ConnectionLost(
-                            f"could not reconnect to {self.port} after {tries} attempt(s): {exc}"
-                        ) from exc
-                    time.sleep(self.reconnect_delay)
-            self._replay()
+                    failure: Exception = exc
+                else:
+                    try:
+                        self._replay()
+                        self._restore_owed = False
+                        return
+                    except ConnectionLost as exc:  # lost again while replaying: start over
+                        self.transport.close()
+                        failure = exc
+                tries += 1
+                if 0 <= budget <= tries:
+                    raise ConnectionLost(
+                        f"could not reconnect to {self.port} after {tries} attempt(s): {failure}"
+                    ) from failure
+                time.sleep(self.reconnect_delay)
 
     def _replay(self) -> None:
+        """Run the history again on a fresh connection. A lost link propagates (the caller
+        reconnects); replayed code is never retried on its own."""
         for step in list(self.history):
             if isinstance(step, Sync):
                 self._sync(step)
             else:
-                self.run(step.code)
+                self._exec(step.code, None, self.timeout, None, None, ())
+
+    @contextlib.contextmanager
+    def _call_state_kept(self) -> Iterator[None]:
+        """Around a restore or reconnect inside a call: the programs it sends are not the
+        call's, so whether the call's own program reached the board stays as it was."""
+        sent = self._call_sent
+        try:
+            yield
+        finally:
+            self._call_sent = sent
+
+    def _program_sent(self) -> None:
+        self._call_sent = True
 
     def close(self) -> None:
         """Release the link; later calls raise :class:`ConnectionLost`."""
@@ -261,6 +243,7 @@ class Session:
         needs: Sequence[str] = (),
         record: bool = False,
         definition: str | None = None,
+        idempotent: bool = False,
     ) -> Any:
         """Run ``code``; return the last result frame's value (``None`` without one).
 
@@ -268,17 +251,32 @@ class Session:
         collecting results. ``timeout``: ``None`` is the Session's. ``needs``: snippets the code
         calls (sent in front of it when this connection has not defined them). ``record``
         keeps the code as a command for replay, ``definition`` as the definition of that
-        name. A lost link is reconnected (when ``attempts`` allows) and the code run again.
+        name.
+
+        A lost link is reconnected (when ``attempts`` allows) and the history replayed. Code
+        the board never received is then sent; code it did receive may have run partly, so
+        the call raises :class:`LinkDroppedError` instead of running it twice, unless it is a
+        ``definition`` (which a replay runs anyway) or ``idempotent`` (housekeeping that may
+        safely run twice).
         """
         limit = self.timeout if timeout is None else timeout
         with self.lock:
             self._check_open()
+            self._call_sent = False
             try:
+                if self._restore_owed:
+                    self.restore()
                 result = self._exec(code, stream_out, limit, on_frame, spans, needs)
-            except ConnectionLost:
+            except ConnectionLost as exc:
                 if self.attempts == 0:
                     raise
                 self.reconnect()
+                if self._call_sent and definition is None and not idempotent:
+                    raise LinkDroppedError(
+                        f"the link to {self.port} dropped during the call ({exc}); the session"
+                        " was reconnected and restored, and the call, which may have run"
+                        " partly, was not run again"
+                    ) from exc
                 result = self._exec(code, stream_out, limit, on_frame, spans, needs)
             if definition is not None:
                 self.history.define(definition, Exec(code))
@@ -316,7 +314,7 @@ class Session:
                 timeout=timeout,
                 stdout_callback=router.feed,
                 promised=True,
-                framed=lambda: router.result_seen,
+                framed=router,
                 idle=self._idle,
             )
         except BoardResetError:
@@ -325,7 +323,7 @@ class Session:
             raise
         router.close()
         if not outcome.ok:
-            if "NameError" in outcome.error and "'__belay_" in outcome.error:
+            if _HELPER_GONE.search(outcome.error):
                 # Our helpers are gone: the board reset without printing where we could see.
                 self.restore()
                 raise BoardResetError(
@@ -341,10 +339,24 @@ class Session:
 
     # -- sync -------------------------------------------------------------------------------
     def sync(self, folder: Path, options: Mapping[str, Any], *, record: bool) -> SyncReport:
-        """``sync_folder(repl, folder, **options)``; ``record`` keeps it for replay."""
+        """``sync_folder(repl, folder, **options)``; ``record`` keeps it for replay. A board
+        reset during it raises :class:`BoardResetError` (the session restored); a lost link
+        is reconnected and the sync run again (it sends only what differs)."""
         with self.lock:
+            self._check_open()
             step = Sync(folder, dict(options))
-            report = self._sync(step)
+            try:
+                if self._restore_owed or self.repl.drain_idle(self._idle):
+                    self.restore()
+                report = self._sync(step)
+            except BoardResetError:
+                self.restore()
+                raise
+            except ConnectionLost:
+                if self.attempts == 0:
+                    raise
+                self.reconnect()
+                report = self._sync(step)  # a sync is safe to run again: it compares first
             if record:
                 self.history.define(f"sync {folder} {options.get('dst', '/')}", step)
         return report

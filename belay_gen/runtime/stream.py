@@ -3,9 +3,10 @@
 :class:`BoardGenerator` is what calling a generator task returns: iterated, it streams (below);
 driven with ``send``/``throw``/``close``, it steps one round trip at a time.
 
-The board runs the generator inside one exec that prints a ``Y`` frame per value; a worker
-thread runs that exec and queues each value, so the caller's ``next()`` returns as soon as the
-board produced it, not when the generator ends.
+The board runs the generator inside one exec that prints ``Y`` frames: a value at once when
+the generator took 1 ms or more for it, else in a batch with the values that follow it fast
+(see ``board/snippets/generator.py``). A worker thread runs that exec and queues each value,
+so the caller's ``next()`` returns as soon as the value arrives, not when the generator ends.
 """
 
 from __future__ import annotations
@@ -77,8 +78,9 @@ def stream_values(run: RunWithFrames) -> ValueStream:
     def on_frame(frame: Frame) -> None:
         if abandoned.is_set():
             raise _Abandoned  # RawRepl interrupts the board and returns to the prompt
-        if frame.kind == YIELD:
-            values.put(frame.value)
+        if frame.kind == YIELD:  # a batch: the values the board had when it sent them
+            for value in frame.value:  # type: ignore[attr-defined]
+                values.put(value)
 
     def worker() -> None:
         try:

@@ -116,13 +116,6 @@ def test_row_8_sync_to_a_board_silent_after_ok_ends_at_its_deadline(tmp_path: Pa
                 device.sync(folder)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=MemoryError,
-    reason="host side, found by the soak: a str argument of 10 characters or fewer travels as "
-    "a literal, which MicroPython interns (MICROPY_ALLOC_PARSE_INTERN_STRING_LEN) and never "
-    "frees; a few hundred unique ones fragment a small heap until every call fails",
-)
 def test_found_unique_short_string_arguments_do_not_exhaust_a_small_board(
     tmp_path: Path,
 ) -> None:

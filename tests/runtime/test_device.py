@@ -99,12 +99,12 @@ def test_forged_result_frames_are_plain_output(
 ) -> None:
     @device.task
     def sneaky():  # type: ignore[no-untyped-def]
-        print("_BELAYR int 42")
-        print("_BELAYR" + "000000000000 int 42")
+        print("\x1eR42")
+        print("\x1e" + "000000R42")
         return "real"
 
     assert sneaky() == "real"
-    assert "_BELAYR int 42" in capsys.readouterr().out
+    assert "\x1e000000R42" in capsys.readouterr().out
 
 
 def test_non_literal_result_names_the_type(device: belay.Device) -> None:

@@ -112,7 +112,8 @@ def test_imports_give_values_for_immutables_and_views_resolve_as_lists(
     assert sorted(device(settings.keys())) == ["a", "b"]
     assert sorted(device(settings.values())) == [1, 2]
     with pytest.raises(belay.ResultNotLiteralError):
-        device(device.proxy("bytearray(b'x')"))  # resolving never evaluates board text
+        device(device.proxy("range(3)"))  # resolving never evaluates board text
+    assert device(device.proxy("bytearray(b'x')")) == bytearray(b"x")  # bytes-like: raw
 
 
 def test_a_subclass_keeps_its_own_attributes_local(device: belay.Device) -> None:

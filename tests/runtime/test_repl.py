@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import time
 import tty
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,8 @@ from belay_gen.runtime.repl import BANNER, RawRepl
 from belay_gen.runtime.tracebacks import board_exception
 from belay_gen.runtime.transport.serial import SerialTransport
 from tests.support.scripted_transport import ScriptedBoard, ScriptedTransport
+
+Run = Callable[[bytes], tuple[bytes, bytes]]
 
 
 def _unix(output: bytes) -> bytes:
@@ -212,10 +215,11 @@ def test_run_main_resets_from_the_friendly_prompt(
         repl.soft_reset()  # a raw-REPL reset skips main.py
         assert not (board_root / "ran.txt").exists()
         repl.run_main()
-        deadline = time.monotonic() + 10
-        while not (board_root / "ran.txt").exists() and time.monotonic() < deadline:
+        ran, deadline = board_root / "ran.txt", time.monotonic() + 10
+        # The file appears (empty) before main.py's write lands: wait for the content.
+        while not (ran.exists() and ran.read_text()) and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert (board_root / "ran.txt").read_text() == "main ran"
+        assert ran.read_text() == "main ran"
         assert not repl.in_raw
 
 
@@ -239,6 +243,21 @@ def test_silent_port_times_out_naming_the_port() -> None:
 # -- frame parser, on a scripted board -----------------------------------------------------
 
 
+_MARK_LINE = re.compile(rb'print\("(_BELAYX[^"]+)",end=""\)\n$')
+
+
+def _marked(run: Run) -> Run:
+    """``run`` on a scripted board that, as MicroPython would, prints the end mark the host
+    adds as the code's last line (unless the code raised)."""
+
+    def wrapped(code: bytes) -> tuple[bytes, bytes]:
+        mark = _MARK_LINE.search(code)
+        stdout, error = run(code[: mark.start()].removesuffix(b"\n") if mark else code)
+        return (stdout + mark.group(1) if mark and not error else stdout), error
+
+    return wrapped
+
+
 def _echo_run(code: bytes) -> tuple[bytes, bytes]:
     return b"ran " + str(len(code)).encode() + b"\r\n", b""
 
@@ -246,16 +265,21 @@ def _echo_run(code: bytes) -> tuple[bytes, bytes]:
 def _scripted(
     paste: str = "yes", window: int = 8
 ) -> tuple[RawRepl, ScriptedBoard, ScriptedTransport]:
-    board = ScriptedBoard(_echo_run, paste=paste, window=window)
+    board = ScriptedBoard(_marked(_echo_run), paste=paste, window=window)
     transport = ScriptedTransport(board)
     return RawRepl(transport), board, transport
+
+
+def _sent(repl: RawRepl, code: str | bytes) -> bytes:
+    """The program the host sends for ``code``: the code, then the end mark's line."""
+    return repl.end_mark.append_to(code.encode() if isinstance(code, str) else code)
 
 
 def test_raw_paste_respects_the_flow_control_window() -> None:
     repl, board, transport = _scripted(window=8)
     code = bytes(range(32, 127)) * 3  # 285 bytes (over the plain-raw limit): 36 windows
     assert repl.exec(code).stdout == b"ran 285\r\n"
-    assert board.programs == [code]
+    assert board.programs == [_sent(repl, code)]
     assert repl.raw_paste is True
     assert all(len(w) <= 16 + 1 for w in transport.written)  # never more than granted
 
@@ -270,7 +294,7 @@ def test_falls_back_to_plain_raw_once(paste: str) -> None:
     second = "y = 22" + "#" * 300
     assert repl.exec(second).stdout == b"ran 306\r\n"
     assert b"\x05A\x01" not in b"".join(transport.written)  # no second raw-paste request
-    assert board.programs == [first.encode(), second.encode()]
+    assert board.programs == [_sent(repl, first), _sent(repl, second)]
 
 
 def test_small_code_goes_in_one_plain_raw_write() -> None:
@@ -278,8 +302,8 @@ def test_small_code_goes_in_one_plain_raw_write() -> None:
     repl.enter()
     transport.written.clear()
     assert repl.exec("z = 3").stdout == b"ran 5\r\n"
-    assert transport.written == [b"z = 3\x04"]
-    assert board.programs == [b"z = 3"]
+    assert transport.written == [_sent(repl, "z = 3") + b"\x04"]
+    assert board.programs == [_sent(repl, "z = 3")]
     assert repl.raw_paste is None  # the board was never asked
 
 
@@ -287,7 +311,7 @@ def test_paste_true_uses_raw_paste_for_small_code() -> None:
     repl, board, transport = _scripted()
     assert repl.exec("z = 3", paste=True).stdout == b"ran 5\r\n"
     assert b"\x05A\x01" in b"".join(transport.written)
-    assert board.programs == [b"z = 3"]
+    assert board.programs == [_sent(repl, "z = 3")]
     assert repl.raw_paste is True
 
 
@@ -297,9 +321,10 @@ def test_plain_raw_sends_256_byte_chunks() -> None:
     transport.written.clear()
     code = b"#" * 600
     repl.exec(code, paste=False)
-    assert [len(w) for w in transport.written] == [256, 256, 89]
+    size = len(_sent(repl, code))
+    assert [len(w) for w in transport.written] == [256, 256, size - 512 + 1]
     assert transport.written[-1].endswith(b"\x04")
-    assert board.programs == [code]
+    assert board.programs == [_sent(repl, code)]
     assert repl.raw_paste is None  # never asked
 
 
@@ -315,7 +340,7 @@ def test_error_text_and_stdout_are_split() -> None:
 def test_empty_code_never_sends_a_bare_ctrl_d() -> None:
     repl, board, _ = _scripted(paste="no")
     repl.exec(b"")
-    assert board.programs == [b"\n"]
+    assert board.programs == [repl.end_mark.statement.encode()]
 
 
 def test_control_bytes_in_code_are_refused() -> None:
@@ -324,15 +349,17 @@ def test_control_bytes_in_code_are_refused() -> None:
         repl.exec("print('\x04')")
 
 
-def test_an_unknown_raw_paste_answer_is_a_protocol_error() -> None:
+def test_an_unknown_raw_paste_answer_is_idle_output_then_a_timeout() -> None:
     def respond(data: bytes) -> bytes:
         if data.endswith(b"\x01") and not data.startswith(b"\x05"):
             return BANNER
         return b"??" if data == b"\x05A\x01" else b""
 
     repl = RawRepl(ScriptedTransport(respond))
-    with pytest.raises(ProtocolError, match="raw-paste request"):
-        repl.exec("1" + " " * 300)
+    idle = bytearray()
+    with pytest.raises(DeviceTimeoutError, match="raw-paste answer"):
+        repl.exec("1" + " " * 300, idle=idle.extend)
+    assert idle == b"??"
 
 
 @pytest.mark.parametrize(
@@ -359,3 +386,137 @@ def test_implementation_from_probe_reply() -> None:
     assert impl == Implementation("circuitpython", (9, 1, 0), "RP2040", ("native",), 6, "x64")
     with pytest.raises(ProtocolError):
         Implementation.from_probe("garbage")
+
+
+# -- printed data and board threads cannot end or break an exec ------------------------------
+
+
+@pytest.mark.board
+@pytest.mark.parametrize("printed", ["a\\x04b\\x04>c", "\\x04\\x04>", "x\\x04ValueError: no\\n"])
+def test_printed_ctrl_d_does_not_end_a_plain_exec(repl: RawRepl, printed: str) -> None:
+    # Bytes read from a UART may hold the raw REPL's own end: "\x04 error \x04>".
+    out = repl.exec_or_raise(f"import sys\nsys.stdout.write('{printed}')\nprint('after')")
+    expected = printed.encode().decode("unicode_escape").encode()
+    assert _unix(out) == expected + b"after\n"
+    assert _unix(repl.exec_or_raise("print(1)")) == b"1\n"  # still in step
+
+
+@pytest.mark.board
+def test_the_end_mark_never_reaches_stdout(repl: RawRepl) -> None:
+    mark = repl.end_mark.text
+    chunks: list[bytes] = []
+    repl.exec("print('x', end='')", stdout_callback=chunks.append)
+    assert b"".join(chunks) == b"x"
+    assert mark not in repl.exec("print(1)").stdout
+    assert repl.eval("2 * 21") == 42
+
+
+def _paste_board(chatter: bytes, reset: bool = False) -> tuple[RawRepl, bytearray]:
+    """A scripted board whose thread prints ``chatter`` before each raw-paste answer and
+    between window grants (or, with ``reset``, that reboots instead of answering)."""
+    board = ScriptedBoard(_marked(_echo_run), paste="yes", window=64)
+
+    def respond(data: bytes) -> bytes:
+        answer = board(data)
+        if data == b"\x05A\x01":
+            boot = b'rst:0xc\r\nMicroPython v1.24; type "help()" for more information.\r\n>>> '
+            return boot if reset else chatter + answer
+        return answer.replace(b"\x01", chatter + b"\x01") if answer.count(b"\x01") else answer
+
+    idle = bytearray()
+    return RawRepl(ScriptedTransport(respond)), idle
+
+
+def test_thread_output_around_the_raw_paste_handshake_is_idle_output() -> None:
+    repl, idle = _paste_board(b"tick R tick\r\n")
+    code = "x = 1" + "#" * 300
+    assert repl.exec(code, idle=idle.extend).stdout == b"ran 305\r\n"
+    assert repl.raw_paste is True
+    assert idle.startswith(b"tick R tick\r\n") and idle.count(b"tick") >= 4
+
+
+def test_a_reset_during_the_raw_paste_handshake_is_a_board_reset() -> None:
+    from belay_gen.errors import BoardResetError
+
+    repl, idle = _paste_board(b"", reset=True)
+    with pytest.raises(BoardResetError):
+        repl.exec("x = 1" + "#" * 300, idle=idle.extend)
+
+
+def test_thread_output_before_a_soft_reset_ok_is_dropped() -> None:
+    board = ScriptedBoard(_echo_run, paste="no")
+
+    def respond(data: bytes) -> bytes:
+        if data == b"\x04" and board.mode == "raw" and not board.line:
+            return b"tick\r\nOK\r\nMPY: soft reboot\r\n" + BANNER
+        return board(data)
+
+    repl = RawRepl(ScriptedTransport(respond))
+    repl.enter()
+    assert repl.soft_reset() == b""
+    assert repl.in_raw
+
+
+_BOOT = b'rst:0xc\r\nMicroPython v1.24; type "help()" for more information.\r\n>>> '
+
+
+def test_a_reset_before_the_ok_is_a_board_reset_not_a_timeout() -> None:
+    board = ScriptedBoard(_marked(_echo_run), paste="no")
+
+    def respond(data: bytes) -> bytes:
+        if data.endswith(b"\x04") and len(data) > 1 and not board.programs:
+            board.programs.append(data)
+            board.mode = "friendly"
+            return _BOOT  # the board rebooted instead of answering; silent at its prompt
+        return board(data)
+
+    from belay_gen.errors import BoardResetError
+
+    repl = RawRepl(ScriptedTransport(respond))
+    with pytest.raises(BoardResetError):  # seen at the prompt (not a timeout: no OK comes)
+        repl.exec("x = 1")
+    assert repl.exec("y = 2").stdout == b"ran 5\r\n"  # re-entered the raw REPL
+
+
+def test_a_hard_reset_during_a_soft_reset_leaves_a_fresh_raw_repl() -> None:
+    board = ScriptedBoard(_echo_run, paste="no")
+
+    def respond(data: bytes) -> bytes:
+        if data == b"\x04" and board.mode == "raw" and not board.line:
+            board.mode = "friendly"  # a watchdog fired: boot text, then the friendly prompt
+            return b"OK\r\n" + _BOOT
+        return board(data)
+
+    repl = RawRepl(ScriptedTransport(respond))
+    repl.enter()
+    assert repl.soft_reset(timeout=30) == b""
+    assert repl.in_raw and board.mode == "raw"
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 64])
+def test_the_end_mark_filter_holds_back_only_what_may_be_the_mark(size: int) -> None:
+    from belay_gen.runtime.endmark import EndMark
+
+    end = EndMark()
+    near = end.text[:-1] + b"x"  # differs in its last byte (the mark ends in a hex digit)
+    text = b"a_BELAYX" + near + end.text + b"tick"
+    out = bytearray()
+    marks = end.watch(out.extend)
+    for start in range(0, len(text), size):
+        marks.feed(text[start : start + size])
+        assert not marks.done() or start + size >= text.index(end.text, 9) + len(end.text)
+    marks.close()
+    assert marks.done()
+    assert out == b"a_BELAYX" + near + b"tick"
+
+
+def test_an_end_mark_that_never_came_is_passed_on_at_close() -> None:
+    from belay_gen.runtime.endmark import EndMark
+
+    end = EndMark()
+    out = bytearray()
+    marks = end.watch(out.extend)
+    marks.feed(b"x" + end.text[:5])
+    assert out == b"x"
+    marks.close()
+    assert out == b"x" + end.text[:5] and not marks.done()

@@ -54,8 +54,8 @@ def test_a_generator_after_a_partial_line_yields_everything(device: belay.Device
 
 def test_forged_frame_text_in_a_line_is_output(device: belay.Device) -> None:
     out = io.StringIO()
-    assert device("print('x_BELAYR000000000000 int 5', end='')\n7", stream_out=out) == 7
-    assert out.getvalue() == "x_BELAYR000000000000 int 5"
+    assert device("print('x\\x1e000000R5', end='')\n7", stream_out=out) == 7
+    assert out.getvalue() == "x\x1e000000R5"
 
 
 # -- 2. printed \x04 bytes ---------------------------------------------------------------------
@@ -316,7 +316,7 @@ def test_helpers_gone_without_reset_text_restore_the_session(device: belay.Devic
     def seven():  # type: ignore[no-untyped-def]
         return 7
 
-    device("del __belay_r", record=False)  # as if the board had lost its state unseen
+    device("del _belay", record=False)  # as if the board had lost its state unseen
     with pytest.raises(BoardResetError):
         seven()
     assert seven() == 7
@@ -327,7 +327,7 @@ def test_a_malformed_int_frame_is_result_not_literal(text: str) -> None:
     from belay_gen.errors import ResultNotLiteralError
 
     with pytest.raises(ResultNotLiteralError):
-        FrameParser("ab").parse_line(f"_BELAYRab int {text}")
+        FrameParser("ab").parse_line(f"\x1eabR:int {text}")
 
 
 def test_a_non_literal_value_names_its_type_with_the_right_article() -> None:

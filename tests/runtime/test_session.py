@@ -8,7 +8,7 @@ import pytest
 
 import belay_gen as belay
 from belay_gen.emulator.relay import VirtualBoard
-from belay_gen.runtime.session import MAX_COMMANDS, Exec, History, Sync
+from belay_gen.runtime.history import MAX_COMMANDS, Exec, History, Sync
 from belay_gen.runtime.transport.serial import SerialTransport
 from tests.support.requirements import require_board
 

@@ -5,4 +5,4 @@ def __belay_t(f, a, k):
     import _thread
 
     _thread.start_new_thread(f, a, k)
-    __belay_r(None)
+    _belay(None)
