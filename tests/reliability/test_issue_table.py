@@ -34,8 +34,9 @@ tests/emulator/, F: tests/reliability/.
 10. ``COM3`` on Windows: ``select()`` on a descriptor. R/test_serial_transport.py:
     test_the_portable_pyserial_api_alone_carries_the_link.
 
-Found on the way (``make soak``), not yet fixed: unique short string arguments exhaust a
-board (the last test, an expected failure until the host sends them another way).
+Found on the way (``make soak``) and fixed: unique short string arguments exhausted a small
+board (MicroPython interns short literals for good; runtime/codec.py now sends them padded and
+sliced back): the last test.
 """
 
 from __future__ import annotations
