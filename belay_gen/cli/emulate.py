@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,6 +22,32 @@ def _size(value: str | None) -> int | None:
         return parse_size(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--heap") from None
+
+
+class _Finite(click.FloatRange):
+    """A :class:`click.FloatRange` that also refuses ``nan``, ``inf`` (which it lets by) and
+    numbers above ``limit`` (a sleep that long overflows)."""
+
+    def __init__(self, *, limit: float, **bounds: Any) -> None:
+        super().__init__(**bounds)
+        self.limit = limit
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not (math.isfinite(number) and number <= self.limit):
+            self.fail(f"{value!r} is not a finite number up to {self.limit:g}", param, ctx)
+        return number
+
+
+def _kinds(text: str) -> tuple[str, ...]:
+    kinds = tuple(kind.strip() for kind in text.split(",") if kind.strip())
+    unknown = [kind for kind in kinds if kind not in FAULT_KINDS]
+    if unknown or not kinds:
+        what = f"unknown fault kind {unknown[0]!r}" if unknown else "no fault kind given"
+        raise click.BadParameter(
+            f"{what}: fault kinds must be among {', '.join(FAULT_KINDS)}", param_hint="--faults"
+        )
+    return kinds
 
 
 @click.command("emulate")
@@ -59,7 +87,7 @@ def _size(value: str | None) -> int | None:
 )
 @click.option(
     "--faults-every",
-    type=click.FloatRange(min=0.01),
+    type=_Finite(min=0.01, limit=86400),
     default=None,
     help="Inject a random fault about every N seconds.",
 )
@@ -73,14 +101,14 @@ def _size(value: str | None) -> int | None:
 @click.option(
     "--stall",
     "stall_s",
-    type=float,
+    type=_Finite(min=0, min_open=True, limit=3600),
     default=2.0,
     show_default=True,
     help="How long a 'stall', 'slow' or 'drop' fault lasts, in seconds.",
 )
 @click.option(
     "--slow-cpu",
-    type=click.FloatRange(min=1),
+    type=_Finite(min=1, limit=1000),
     default=None,
     metavar="FACTOR",
     help="Run the board FACTOR times slower throughout (a slow CPU).",
@@ -123,8 +151,8 @@ def emulate_command(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--heap") from None
     schedule = None
+    kinds = _kinds(fault_kinds)  # checked even without --faults-every: a typo is told at once
     if faults_every is not None:
-        kinds = tuple(kind.strip() for kind in fault_kinds.split(",") if kind.strip())
         try:
             schedule = FaultSchedule(faults_every, kinds, seed=seed, stall_s=stall_s)
         except ValueError as exc:
@@ -143,13 +171,16 @@ def emulate_command(
     def show(line: str) -> None:
         click.echo(f"trace: {line}", err=True)
 
-    serve(
-        folder,
-        profile=board,
-        trace=show if trace else None,
-        announce=announce,
-        seed=seed,
-        schedule=schedule,
-        attach=network.attach if network.wanted else None,
-        slow_cpu=slow_cpu,
-    )
+    try:
+        serve(
+            folder,
+            profile=board,
+            trace=show if trace else None,
+            announce=announce,
+            seed=seed,
+            schedule=schedule,
+            attach=network.attach if network.wanted else None,
+            slow_cpu=slow_cpu,
+        )
+    finally:
+        network.release()

@@ -80,12 +80,23 @@ def _speaks_telnet(conn: socket.socket) -> bool:
 
 
 class SerialServer:
-    """Serve the board at pty ``board_path`` on ``(host, port)`` over RFC 2217 and raw TCP."""
+    """Serve the board at pty ``board_path`` on ``(host, port)`` (or ``listener``, bound
+    already) over RFC 2217 and raw TCP."""
 
-    def __init__(self, board_path: str, host: str, port: int, *, baudrate: int = 115200) -> None:
+    def __init__(
+        self,
+        board_path: str,
+        host: str,
+        port: int,
+        *,
+        baudrate: int = 115200,
+        listener: socket.socket | None = None,
+    ) -> None:
         self.board_path = board_path
         self.baudrate = baudrate
-        self._server = OneClientServer(host, port, self._serve, self._refuse, "emulate-listen")
+        self._server = OneClientServer(
+            host, port, self._serve, self._refuse, "emulate-listen", listener=listener
+        )
 
     @property
     def urls(self) -> tuple[str, str]:

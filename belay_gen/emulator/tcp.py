@@ -32,20 +32,38 @@ class AddressError(ValueError):
 
 
 def parse_address(text: str) -> tuple[str, int]:
-    """``HOST:PORT`` or ``PORT`` (host 127.0.0.1) → (host, port); port 0 picks a free one."""
-    host, sep, port = text.rpartition(":")
-    if not sep:
-        host = "127.0.0.1"
-    host = host.strip("[]")  # [::1]:7000
-    if not host or not port.isdigit() or int(port) > 65535:
-        raise AddressError(f"{text!r} is not HOST:PORT or PORT (e.g. 127.0.0.1:7000)")
+    """``HOST:PORT``, ``[IPV6]:PORT`` or ``PORT`` (host 127.0.0.1) → (host, port); port 0
+    picks a free one. :class:`AddressError` otherwise."""
+    wrong = AddressError(f"{text!r} is not HOST:PORT or PORT (e.g. 127.0.0.1:7000)")
+    if text.startswith("["):  # [::1]:7000
+        host, closed, rest = text[1:].partition("]")
+        if not closed or not rest.startswith(":"):
+            raise wrong
+        port = rest[1:]
+    else:
+        host, sep, port = text.rpartition(":")
+        if not sep:
+            host = "127.0.0.1"
+        elif ":" in host:
+            raise AddressError(f"{text!r}: write an IPv6 address in brackets, e.g. [::1]:7000")
+    if not host or any(char.isspace() or char in "[]" for char in host):
+        raise wrong
+    if not (port.isascii() and port.isdigit()) or int(port) > 65535:
+        raise wrong
     return host, int(port)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A socket listening on ``(host, port)`` (OSError: the address is taken, unknown, ...)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family)
 
 
 class OneClientServer:
     """Accept TCP connections on ``(host, port)``; ``handle(conn, stop)`` serves one client at
     a time in its own thread, ``refuse(conn)`` answers any other that comes meanwhile (True:
-    keep its socket open until it hangs up, so that it reads the answer)."""
+    keep its socket open until it hangs up, so that it reads the answer). ``listener``: a
+    socket already listening (from :func:`bind`) instead of ``(host, port)``."""
 
     def __init__(
         self,
@@ -54,9 +72,10 @@ class OneClientServer:
         handle: Callable[[socket.socket, threading.Event], None],
         refuse: Callable[[socket.socket], bool],
         name: str,
+        *,
+        listener: socket.socket | None = None,
     ) -> None:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self._listener = socket.create_server((host, port), family=family)
+        self._listener = bind(host, port) if listener is None else listener
         self.address: tuple[str, int] = self._listener.getsockname()[:2]
         self._handle = handle
         self._refuse = refuse

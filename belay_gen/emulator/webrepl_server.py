@@ -70,7 +70,7 @@ def check_password(password: str) -> str:
 
 class WebReplServer:
     """Serve WebREPL for the board at pty ``board_path`` (files in ``root``) on
-    ``(host, port)``; ``url`` is what clients open."""
+    ``(host, port)`` (or ``listener``, bound already); ``url`` is what clients open."""
 
     def __init__(
         self,
@@ -81,12 +81,15 @@ class WebReplServer:
         password: str,
         *,
         reset_texts: tuple[bytes, ...] = (b"MPY: soft reboot\r\n",),
+        listener: socket.socket | None = None,
     ) -> None:
         self.board_path = board_path
         self.root = root
         self.reset_texts = tuple(text for text in reset_texts if text)
         self._password = check_password(password).encode()
-        self._server = OneClientServer(host, port, self._serve, self._refuse, "emulate-webrepl")
+        self._server = OneClientServer(
+            host, port, self._serve, self._refuse, "emulate-webrepl", listener=listener
+        )
 
     def __repr__(self) -> str:  # never the password
         return f"WebReplServer({self.url!r})"

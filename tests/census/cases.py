@@ -27,6 +27,8 @@ class Case:
     stdin: str | None = None  # a host path fed as stdin
     #: A finding in a file this census does not fix (where, what): not run under pytest.
     known: str = ""
+    #: Mostly waits (a silent peer, a client's deadline): started before the others.
+    slow: bool = False
 
     @property
     def command(self) -> str:
@@ -49,6 +51,8 @@ MANIFEST = "package.json/index"
 WS = "WebSocket peer"
 BOARD = "board answers"
 VIRTUAL = "virtual board"
+NETWORK = "network ports"
+EMULATE = "emulate options"
 
 _NO_PORT = "/dev/belay-gen-census-no-such-port"
 
@@ -56,9 +60,10 @@ _NO_PORT = "/dev/belay-gen-census-no-such-port"
 def all_cases() -> list[Case]:
     """Every case, in table order."""
     from tests.census.table_local import local_cases
+    from tests.census.table_network import network_cases
     from tests.census.table_remote import remote_cases
 
-    return [*local_cases(), *remote_cases()]
+    return [*local_cases(), *remote_cases(), *network_cases()]
 
 
 def ids() -> list[str]:

@@ -20,11 +20,14 @@ takes one at a time; its first line starts ``belay-gen emulate: busy``) is repor
 from __future__ import annotations
 
 import contextlib
+import math
 import socket
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import serial
+from serial import rfc2217
+from serial.urlhandler import protocol_socket
 
 from belay_gen.emulator.tcp import BUSY_MARKER
 from belay_gen.errors import (
@@ -45,19 +48,52 @@ _REFUSAL_MAX = 1024
 
 def split_url(url: str) -> tuple[str, str, int]:
     """``rfc2217://host:port[?options]`` → (scheme, host, port); :class:`ConnectionFailed`
-    naming the expected form otherwise."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
+    naming the expected form otherwise (pyserial's own checks let some through: port 0, an
+    unknown or bad option, a ``timeout`` that never ends)."""
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
     form = f"{scheme}://HOST:PORT, e.g. {scheme}://192.168.1.20:2217"
     if scheme not in URL_SCHEMES:
         raise ConnectionFailed(f"{url}: not a network serial port (rfc2217:// or socket://)")
+    if any(char.isspace() for char in url):
+        raise ConnectionFailed(f"{url!r}: a port URL has no spaces: {form}")
+    wrong = ConnectionFailed(f"{url}: give the host and the TCP port: {form} (a port is 1-65535)")
     try:
+        parts = urlsplit(url)
         port = parts.port
-    except ValueError:
-        port = None
-    if not parts.hostname or port is None:
-        raise ConnectionFailed(f"{url}: give the host and the TCP port: {form}")
+    except ValueError:  # a bad port, or an IPv6 address without its closing bracket
+        raise wrong from None
+    if not parts.hostname or port is None or not 0 < port < 65536:
+        raise wrong
+    _check_options(url, scheme, parts.query)
     return scheme, parts.hostname, port
+
+
+#: The options pyserial takes after ``?``, per scheme.
+_OPTIONS = {
+    "rfc2217": ("logging", "ign_set_control", "poll_modem", "timeout"),
+    "socket": ("logging",),
+}
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _check_options(url: str, scheme: str, query: str) -> None:
+    for option, values in parse_qs(query, keep_blank_values=True).items():
+        value = values[-1]
+        if option not in _OPTIONS[scheme]:
+            known = ", ".join(_OPTIONS[scheme])
+            raise ConnectionFailed(f"{url}: unknown option {option!r}; {scheme}:// takes {known}")
+        if option == "logging" and value not in _LOG_LEVELS:
+            raise ConnectionFailed(f"{url}: logging is one of {', '.join(_LOG_LEVELS)}")
+        if option == "timeout" and not _positive(value):
+            raise ConnectionFailed(f"{url}: timeout is a number of seconds, above 0 (e.g. 3)")
+
+
+def _positive(text: str) -> bool:
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    return math.isfinite(value) and value > 0
 
 
 class NetworkTransport(Transport):
@@ -76,7 +112,8 @@ class NetworkTransport(Transport):
         # to change: what has arrived is read with a zero timeout instead.
         self._zero_timeout_reads = scheme == "socket"
         try:
-            self._serial = serial.serial_for_url(
+            opener = _Rfc2217Client if scheme == "rfc2217" else _SocketClient
+            self._serial = opener(
                 url,
                 baudrate=115200,
                 timeout=SLICE,
@@ -167,6 +204,26 @@ class NetworkTransport(Transport):
         )
 
 
+class _Rfc2217Client(rfc2217.Serial):  # type: ignore[misc]  # pyserial is untyped
+    """pyserial's RFC 2217 client, whose reader thread ends quietly on bytes its Telnet parser
+    cannot take (an ``IAC SE`` with no ``IAC SB``, a sub-negotiation too short): it used to
+    print a traceback and leave readers waiting; they now see the connection lost."""
+
+    def _telnet_read_loop(self) -> None:
+        try:
+            super()._telnet_read_loop()
+        except Exception:  # whatever a hostile server's bytes break in pyserial
+            self._read_buffer.put(None)  # read() raises "connection failed"
+
+
+class _SocketClient(protocol_socket.Serial):  # type: ignore[misc]  # pyserial is untyped
+    """pyserial's ``socket://`` client, which no longer drops what arrived while it opened:
+    a server that refuses at once (a busy ``emulate --listen``) said why in those bytes."""
+
+    def reset_input_buffer(self) -> None:
+        pass  # the transport reads everything that arrives; nothing is stale on a new socket
+
+
 def _explain(url: str, scheme: str, host: str, port: int, exc: Exception) -> str:
     text = str(exc)
     if "does not seem to support RFC2217" in text or "does not accept parameter" in text:
@@ -177,9 +234,12 @@ def _explain(url: str, scheme: str, host: str, port: int, exc: Exception) -> str
     reason = text.split(": ", 1)[-1] if text.startswith("Could not open port") else text
     if reason == "timed out":
         reason = "no answer within 5 s"
+    elif "Broken pipe" in reason or "Connection reset" in reason:
+        reason = "the server closed the connection at once"
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return (
         f"cannot open {url}: {reason}; is the serial server (ser2net, labgrid,"
-        f" `belay-gen emulate --listen {host}:{port}`) running there and reachable?"
+        f" `belay-gen emulate --listen {where}`) running there and reachable?"
     )
 
 
