@@ -115,8 +115,9 @@ def run() -> None:
             heap_rows(project),
         )
         print(
-            "\nThe sync row connects again after the first reading (Belay soft-resets on"
-            " connect, belay-gen does not), defines the tasks again and syncs 10 x 1 KB."
+            "\nThe sync row connects again after the first reading (both clients soft-reset"
+            " on connect, so the board starts empty), defines the tasks again and syncs"
+            " 10 x 1 KB; what the sync keeps is the difference of the two columns."
         )
 
 

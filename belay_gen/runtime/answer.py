@@ -11,24 +11,38 @@ The board answers a program with ``stdout \\x04 error \\x04 >`` and does not esc
   what a board thread printed meanwhile.
 - Before it, only ``\\x04 E \\x04>`` with ``E`` an exception (``Traceback (most recent call
   last):`` ...) ends the answer; any other ``\\x04`` is data.
-- A program that promises no frame (the raw REPL's own users: ``belay-gen exec``, sync)
-  ends at the first ``\\x04 E \\x04>``. Limit: such a program that prints ``\\x04``, text,
-  then ``\\x04>`` ends its answer there.
+- A program run by :meth:`~belay_gen.runtime.repl.RawRepl.exec` ends by printing the
+  connection's end mark (:mod:`~belay_gen.runtime.endmark`), which counts as its last frame.
+  Without any (``promised=False``) the first ``\\x04 E \\x04>`` ends the answer.
 - Inside a binary frame (a bytes-like result: a length, then raw bytes) every byte is data:
   ``framed`` may say how many are still due (``binary_left``, as the session's
   :class:`~belay_gen.runtime.output.LineRouter` does), and those pass to ``sink`` unread.
 
 A board that resets while the host waits prints its boot text and a fresh prompt;
 :class:`BoardRestarted` reports it, so the session is rebuilt instead of waiting forever.
+
+An *apparent end* (``\\x04 text \\x04>`` before the last frame or end mark came) is data,
+but it is also what a damaged answer (a bit flipped in the frame) or a board that does not
+run our code looks like. So when the link then stays quiet for ``QUIET`` s, the host asks the
+board once (:class:`EndCheck`): Ctrl-A, which the raw prompt answers with its banner. The
+banner means the program is over and its last frame was lost: :class:`ProtocolError`, with
+the board at its raw prompt. No banner within ``PROBE_WAIT`` s means the program still runs
+(it printed those bytes): the wait goes on, and the banner the Ctrl-A brings once the program
+ends is taken out of the next output. Ctrl-A is the mildest question: a program that still
+runs and reads stdin gets one ``\\x01`` byte (the price of never waiting out the deadline
+for a dead answer); one that does not read stdin never sees it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from belay_gen.runtime.transport.reader import Reader
+from belay_gen.errors import ProtocolError
+from belay_gen.runtime.transport.reader import NoAnswer, Reader
 
 _EOT = 0x04
 _TRACEBACK = b"Traceback (most recent call last):"
@@ -37,6 +51,8 @@ _EXCEPTION_LINE = re.compile(
 )
 #: Output taken between programs at most per call (a board thread printing without pause).
 MAX_IDLE = 1 << 20
+#: Output kept of a program whose output is returned whole (see :func:`collector`).
+MAX_OUTPUT = 16 * 1024 * 1024
 #: Error text kept back after a candidate end; a longer one is passed on as stdout.
 MAX_ERROR = 256 * 1024
 #: What a board prints when it comes back from a reset at a prompt.
@@ -45,6 +61,26 @@ RESET_SIGNS = (
     b"for more information.\r\n>>> ",
 )
 _TAIL = max(len(sign) for sign in RESET_SIGNS)
+#: The raw REPL's banner: its answer to Ctrl-A at the raw prompt.
+BANNER = RESET_SIGNS[0]
+#: Silence after an apparent end that makes the host ask whether the program is over.
+QUIET = 0.5
+#: How long the board at its raw prompt has to answer that question with its banner.
+PROBE_WAIT = 1.0
+_PROBE_READ = 4096  # output after the question without the banner: the program still runs
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What one raw-REPL execution printed: ``stdout`` bytes and the ``error`` traceback text."""
+
+    stdout: bytes
+    error: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the code raised no exception on the board."""
+        return not self.error
 
 
 @dataclass(frozen=True)
@@ -95,8 +131,9 @@ def read_answer(
 
     ``promised``: the program ends by printing a result frame; ``framed()`` says whether it
     came. Bytes a board thread printed between the end of stdout and the prompt go to
-    ``idle``. Raises :class:`~belay_gen.runtime.transport.reader.NoAnswer` at ``deadline``
-    and :class:`BoardRestarted` when the board reset meanwhile.
+    ``idle``. Raises :class:`~belay_gen.runtime.transport.reader.NoAnswer` at ``deadline``,
+    :class:`BoardRestarted` when the board reset meanwhile and :class:`ProtocolError` when
+    the board ended the answer without the promised frame (see :class:`EndCheck`).
     """
     buf = reader.buffer
     if buf.endswith(b"\x04\x04>") and buf.count(b"\x04") == 2:
@@ -109,12 +146,13 @@ def read_answer(
         if framed() or not promised:
             buf.clear()
             return b""
+    check = EndCheck(reader, deadline)
     tail = b""
     while True:
         raw = _binary_left(framed)
         if raw:  # a binary frame's bytes: data, whatever they hold
             if not buf:
-                reader.fill(deadline, "the rest of a binary result")
+                check.fill("the rest of a binary result")
                 continue
             out = bytes(buf[:raw])
             del buf[:raw]
@@ -131,15 +169,18 @@ def read_answer(
             if b">" in out[-4:] and shows_reset(tail):
                 raise BoardRestarted
         if cut < 0:
-            reader.fill(deadline, "the end of the program's output")
+            check.fill("the end of the program's output")
             continue
         verdict = _judge(buf, promised, framed)
         if verdict is None:  # undecided: the bytes after the candidate have not come yet
             if shows_reset(buf):
                 raise BoardRestarted
-            reader.fill(deadline, "the end of the program's output")
+            # "\x04>" is the end of an answer whose error text was too long to keep back.
+            check.apparent = check.apparent or buf.startswith(b"\x04>")
+            check.fill("the end of the program's output")
             continue
         if verdict < 0:  # printed data: pass the \x04 on, look at what follows
+            check.apparent = check.apparent or _looks_like_end(buf)
             del buf[:1]
             tail = b""
             sink(b"\x04")
@@ -151,7 +192,79 @@ def read_answer(
             rest, error = error + rest, b""
         if rest and idle is not None:
             idle(rest)
+        check.settle(idle)
         return error
+
+
+class EndCheck:
+    """The waits of one answer, with the question an apparent end may raise (see above):
+    :meth:`fill` asks it once the link was ``QUIET`` s silent after one."""
+
+    def __init__(self, reader: Reader, deadline: float | None) -> None:
+        self.reader = reader
+        self.deadline = deadline
+        #: An apparent end (``\\x04 text \\x04>``) passed as data.
+        self.apparent = False
+        #: The question went out (once per answer) and the board did not answer it.
+        self.asked = False
+
+    def fill(self, what: str) -> None:
+        """Wait for more of the answer (``reader.fill``), asking the board at a quiet link."""
+        if self.apparent and not self.asked:
+            quiet = time.monotonic() + QUIET
+            if self.deadline is None or quiet < self.deadline:
+                try:
+                    self.reader.fill(quiet, what)
+                except NoAnswer:
+                    self._ask()
+                return
+        self.reader.fill(self.deadline, what)
+
+    def _ask(self) -> None:
+        """Ctrl-A: the banner alone means the board is at its raw prompt (the program is
+        over); output, or the real end of the answer before it, that the program still ran."""
+        self.asked = True
+        reader, buf = self.reader, self.reader.buffer
+        start = len(buf)  # only what comes after the question can answer it
+        reader.transport.write(b"\x01")
+        until = time.monotonic() + PROBE_WAIT
+        if self.deadline is not None:
+            until = min(until, self.deadline)
+        while True:
+            at = buf.find(BANNER, start)
+            if at >= 0 and _EOT not in buf[start:at]:
+                break  # the banner alone: the board was at its prompt
+            if _EOT in buf[start:] or len(buf) - start > _PROBE_READ:
+                return  # the program still ran: it ends now (the banner follows) or prints
+            try:
+                reader.fill(until, "the raw REPL banner")
+            except NoAnswer:
+                return
+        del buf[: at + len(BANNER)]
+        port = reader.transport.description
+        raise ProtocolError(
+            f"{port} ended a program's answer without its end mark or result frame: the answer"
+            " was damaged on the way (line noise, a loose cable?) or the board does not run"
+            " the code as MicroPython does; the board is back at its raw REPL"
+        )
+
+    def settle(self, idle: Callable[[bytes], None] | None) -> None:
+        """After the answer ended: take the banner that an unanswered question brings (the
+        board read the Ctrl-A at its prompt), so it is not taken for a reset later."""
+        if self.asked:
+            step = time.monotonic() + PROBE_WAIT
+            with contextlib.suppress(NoAnswer):  # no banner: the program read the Ctrl-A
+                self.reader.until(BANNER, step, "the raw REPL banner", idle or drop)
+
+
+def _looks_like_end(buf: bytearray) -> bool:
+    """True when ``buf`` starts with ``\\x04 text \\x04>``: the raw REPL's end, in form."""
+    second = buf.find(_EOT, 1)
+    return 0 < second < len(buf) - 1 and buf[second + 1] == ord(">")
+
+
+def drop(data: bytes) -> None:
+    """A sink for bytes nobody reads (what a board printed while being interrupted)."""
 
 
 def _binary_left(framed: Callable[[], bool]) -> int:
@@ -176,23 +289,36 @@ def _judge(buf: bytearray, promised: bool, framed: Callable[[], bool]) -> int | 
     return second if is_error(bytes(buf[1:second])) else -1
 
 
-def await_ok(reader: Reader, deadline: float | None, idle: Callable[[bytes], None] | None) -> None:
-    """Consume the board's ``OK`` to a program; what a board thread printed before it goes to
-    ``idle``, and boot text with a fresh prompt raises :class:`BoardRestarted`."""
-    if reader.buffer.startswith(b"OK"):  # the common case, without a closure
-        del reader.buffer[:2]
-        return
-    seen = bytearray()
-
-    def junk(data: bytes) -> None:
-        seen.extend(data)
-        del seen[: -2 * _TAIL]
-        if shows_reset(seen):
+def skip_reboot_line(reader: Reader, deadline: float | None) -> None:
+    """Consume a soft reset's answer up to its ``soft reboot`` line (matched loosely:
+    CircuitPython omits ``MPY: ``, translations differ), or nothing when the banner comes
+    first; boot text ending at the friendly prompt raises :class:`BoardRestarted`."""
+    buf = reader.buffer
+    while BANNER not in buf:
+        reboot = buf.find(b"soft reboot")
+        end = buf.find(b"\n", reboot) if reboot >= 0 else -1
+        if end >= 0:
+            del buf[: end + 1]
+            return
+        if shows_reset(buf):  # at the friendly prompt
             raise BoardRestarted
-        if idle is not None:
-            idle(data)
+        reader.fill(deadline, "the board's soft reboot")
 
-    reader.until(b"OK", deadline, "'OK'", junk)
+
+def collector(into: bytearray, port: str) -> Callable[[bytes], None]:
+    """A sink that keeps a program's whole output in ``into``: more than ``MAX_OUTPUT``
+    bytes (a board that floods, not a program's answer) raises :class:`ProtocolError`."""
+
+    def keep(chunk: bytes) -> None:
+        into.extend(chunk)
+        if len(into) > MAX_OUTPUT:
+            raise ProtocolError(
+                f"{port} printed more than {MAX_OUTPUT >> 20} MB for a program whose output"
+                " is returned whole (a board that floods its output?); pass stdout_callback"
+                " to take more"
+            )
+
+    return keep
 
 
 def read_waiting(reader: Reader) -> bytes:

@@ -1,6 +1,9 @@
 """Board output, line by line: user prints go to a stream, result frames to a handler.
 
-A binary frame's raw bytes (a bytes-like result) are taken whole, whatever they hold."""
+A binary frame's raw bytes (a bytes-like result) are taken whole, whatever they hold. A line
+that holds a frame's lead byte but is no frame (a frame damaged on the way, most likely) is
+kept back until more output or the end of the call: a call that then fails for want of its
+frame (``ProtocolError``) shows no remains of it."""
 
 from __future__ import annotations
 
@@ -10,7 +13,15 @@ from collections.abc import Callable
 from typing import TextIO
 
 from belay_gen.errors import ResultNotLiteralError
-from belay_gen.runtime.codec import END, RESULT, BinaryHead, Frame, FrameParser, decode_binary
+from belay_gen.runtime.codec import (
+    END,
+    LEADS,
+    RESULT,
+    BinaryHead,
+    Frame,
+    FrameParser,
+    decode_binary,
+)
 
 
 class _CurrentStdout(io.TextIOBase):
@@ -29,6 +40,7 @@ STDOUT: TextIO = _CurrentStdout()  # type: ignore[assignment]
 
 #: Frames a program prints last: once one came, the program is done.
 _LAST = (RESULT, END)
+_LEADS = tuple(LEADS.values())
 #: Longest line kept whole: a longer run of output without a newline is passed on in pieces.
 MAX_LINE = 64 * 1024
 #: Longest result frame: a longer one is refused (ResultNotLiteralError) and dropped.
@@ -67,6 +79,7 @@ class LineRouter:
         self._partial = bytearray()
         self._scanned = 0  # bytes of _partial already known to hold no newline
         self._dropping = False  # inside an over-long frame, until its newline
+        self._held = ""  # a line with a lead byte that is no frame, with its ending
         #: A result that could not be decoded; raised by the caller once the board is done.
         self.error: ResultNotLiteralError | None = None
         #: True once a result or end frame arrived, decoded or not: the program is done.
@@ -110,7 +123,8 @@ class LineRouter:
             self._overflow()
 
     def close(self) -> None:
-        """Flush a last line that had no newline."""
+        """Flush a last line that had no newline (and a line kept back)."""
+        self._release()
         if self._binary is not None:  # the answer ended inside a binary frame's bytes
             self._binary = None
             self._payload.clear()
@@ -144,7 +158,16 @@ class LineRouter:
             self._dropping = True
         self._scanned = len(self._partial)
 
+    def _release(self) -> None:
+        """Pass on the line kept back: more output came, so it was the program's own."""
+        if self._held:
+            held, self._held = self._held, ""
+            if self._stream is not None:
+                self._stream.write(held)
+                self._stream.flush()
+
     def _write_piece(self, size: int) -> None:
+        self._release()
         while 0 < size < len(self._partial) and 0x80 <= self._partial[size] < 0xC0:
             size -= 1  # never split a UTF-8 character
         piece = bytes(self._partial[:size])
@@ -155,6 +178,7 @@ class LineRouter:
             self._stream.flush()
 
     def _route(self, line: str, *, ending: str) -> None:
+        self._release()
         try:
             before, frame = self._parser.split_line(line)
         except ResultNotLiteralError as exc:
@@ -172,6 +196,8 @@ class LineRouter:
                 self._stream.write(before)
                 self._stream.flush()
             self._on_frame(frame)
+        elif any(lead in line for lead in _LEADS):
+            self._held = line + ending  # a damaged frame? shown once more output comes
         elif self._stream is not None:
             self._stream.write(line + ending)
             self._stream.flush()

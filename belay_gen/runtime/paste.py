@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from belay_gen.errors import ProtocolError
 from belay_gen.runtime.answer import BoardRestarted, shows_reset
 from belay_gen.runtime.transport.reader import NoAnswer, Reader
 
@@ -32,6 +33,29 @@ _ANSWERS = (ACCEPTED, REFUSED, OLD_BANNER)
 _KEEP = len(OLD_BANNER) - 1  # what may be the start of an answer, kept back from ``idle``
 
 Idle = Callable[[bytes], None] | None
+
+
+def send_program(
+    reader: Reader,
+    code: bytes,
+    step: Callable[[], float | None],
+    idle: Idle,
+    before: bytes,
+    sent: Callable[[], None] | None,
+    *,
+    paste: bool,
+) -> bool | None:
+    """Upload ``code`` in raw-paste mode if ``paste``, else (or when the board refuses or is
+    too old) in plain raw; return whether the board accepted raw-paste (``None``: not asked)."""
+    if not paste:
+        send_plain(reader, code, step, idle, before, sent)
+        return None
+    answer, window = handshake(reader, step(), idle, before)
+    if answer == ACCEPTED:
+        upload(reader, code, window, step, idle, sent)
+        return True
+    send_plain(reader, code, step, idle, before, sent)
+    return False
 
 
 def send_plain(
@@ -94,8 +118,11 @@ def handshake(
                 raise BoardRestarted  # not an old board: one that just soft-reset
             if answer != ACCEPTED:
                 return answer, 0
-            window = reader.take(2, deadline, "the raw-paste window size")
-            return answer, int.from_bytes(window, "little")
+            window = int.from_bytes(reader.take(2, deadline, "the raw-paste window size"), "little")
+            if not window:  # no byte could ever be sent
+                port = reader.transport.description
+                raise ProtocolError(f"{port} granted a raw-paste window of 0 bytes")
+            return answer, window
         if len(buf) > _KEEP:
             _pass_idle(bytes(buf[:-_KEEP]), seen, idle)
             del buf[:-_KEEP]

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from belay_gen.errors import (
     BoardResetError,
@@ -30,21 +30,17 @@ from belay_gen.errors import (
 from belay_gen.runtime.answer import (
     BoardRestarted,
     Ending,
+    ExecResult,
+    collector,
+    drop,
     never,
     read_answer,
     read_waiting,
     shows_reset,
+    skip_reboot_line,
 )
 from belay_gen.runtime.endmark import EndMark
-from belay_gen.runtime.paste import (
-    ACCEPTED,
-    OLD_BANNER,
-    PLAIN_CHUNK,
-    await_ok,
-    handshake,
-    send_plain,
-    upload,
-)
+from belay_gen.runtime.paste import OLD_BANNER, PLAIN_CHUNK, await_ok, send_program
 from belay_gen.runtime.tracebacks import board_exception
 from belay_gen.runtime.transport.base import Transport
 from belay_gen.runtime.transport.reader import NoAnswer, Reader
@@ -57,21 +53,10 @@ _QUIET = 0.02  # silence that ends the drain after Ctrl-C
 # How long each Ctrl-C + Ctrl-A attempt waits for the banner (the last repeats). The first is
 # short because a Ctrl-C can be lost (sent while the board was not yet running code).
 _ATTEMPTS = (0.3, 1.0)
+#: The least time a bounded wait gets, whatever the user's limit (a soft reset takes this long).
+MIN_WAIT = 1.0
 
 StdoutCallback = Callable[[bytes], None]
-
-
-@dataclass(frozen=True)
-class ExecResult:
-    """What one raw-REPL execution printed: ``stdout`` bytes and the ``error`` traceback text."""
-
-    stdout: bytes
-    error: str
-
-    @property
-    def ok(self) -> bool:
-        """True when the code raised no exception on the board."""
-        return not self.error
 
 
 class RawRepl:
@@ -79,11 +64,18 @@ class RawRepl:
 
     ``answer_timeout`` bounds each protocol step (the ``OK``, a raw-paste window grant);
     the time code may *run* is the ``timeout`` given to :meth:`exec` (``None``: no limit).
+    ``limit`` (a Device's ``timeout``) bounds every wait of the protocol itself: entering the
+    raw REPL (else 5 s), a soft reset (else 10 s), each step, the recovery after a failure;
+    never under ``MIN_WAIT``.
     """
 
-    def __init__(self, transport: Transport, *, answer_timeout: float = 5.0) -> None:
+    def __init__(
+        self, transport: Transport, *, answer_timeout: float = 5.0, limit: float | None = None
+    ) -> None:
         self.transport = transport
         self.answer_timeout = answer_timeout
+        self.limit = limit
+        self._programs_limit: float | None = None  # see programs_within
         #: Buffered reads from the link with deadlines (bytes past one answer stay for the
         #: next); the sync receiver's protocol reads through it too.
         self.reader = Reader(transport)
@@ -110,13 +102,35 @@ class RawRepl:
 
     # -- entering and leaving ----------------------------------------------------------------
 
-    def enter(self, timeout: float = 5.0) -> None:
+    def bounded(self, seconds: float) -> float:
+        """``seconds`` within :attr:`limit` (but at least ``MIN_WAIT``)."""
+        return seconds if self.limit is None else min(seconds, max(self.limit, MIN_WAIT))
+
+    @property
+    def step_timeout(self) -> float:
+        """How long one protocol step may take: ``answer_timeout`` within :attr:`limit`."""
+        return self.bounded(self.answer_timeout)
+
+    @contextlib.contextmanager
+    def programs_within(self, seconds: float | None) -> Iterator[None]:
+        """Inside, every :meth:`exec` ends within ``seconds`` too (but at least ``MIN_WAIT``;
+        ``None``: as asked), so a sync's own programs end within a Device's ``timeout``."""
+        saved = self._programs_limit
+        self._programs_limit = None if seconds is None else max(seconds, MIN_WAIT)
+        try:
+            yield
+        finally:
+            self._programs_limit = saved
+
+    def enter(self, timeout: float | None = None) -> None:
         """Bring the board to the raw prompt from any state (running, ``>>>``, already raw).
 
         Interrupts whatever runs (Ctrl-C), drains its output and asks for the raw REPL
         (Ctrl-A), repeating the Ctrl-C while the banner does not come. Raises
-        :class:`DeviceTimeoutError` naming the port when the board never answers.
+        :class:`DeviceTimeoutError` naming the port when the board never answers within
+        ``timeout`` (``None``: 5 s within :attr:`limit`).
         """
+        timeout = self.bounded(5.0) if timeout is None else timeout
         self._in_raw = False
         deadline = time.monotonic() + timeout
         attempt = 0
@@ -129,7 +143,7 @@ class RawRepl:
             self.transport.write(b"\r\x01")
             try:
                 wait = _ATTEMPTS[min(attempt, len(_ATTEMPTS) - 1)]
-                self.reader.until(BANNER, min(deadline, time.monotonic() + wait), _BANNER, _drop)
+                self.reader.until(BANNER, min(deadline, time.monotonic() + wait), _BANNER, drop)
                 break
             except NoAnswer:
                 if time.monotonic() >= deadline:
@@ -152,9 +166,10 @@ class RawRepl:
         self.reader.buffer.clear()
 
     def soft_reset(
-        self, *, timeout: float = 10.0, output_callback: StdoutCallback | None = None
+        self, *, timeout: float | None = None, output_callback: StdoutCallback | None = None
     ) -> bytes:
-        """Soft-reset the board (Ctrl-D at the raw prompt) and wait for the raw prompt again.
+        """Soft-reset the board (Ctrl-D at the raw prompt) and wait for the raw prompt again,
+        at most ``timeout`` s (``None``: 10 s within :attr:`limit`).
 
         Returns what boot.py printed (the ``soft reboot`` line removed, matched loosely since
         CircuitPython omits ``MPY: `` and localized builds translate it); ``output_callback``
@@ -162,24 +177,15 @@ class RawRepl:
         """
         if not self._in_raw:
             self.enter()
+        timeout = self.bounded(10.0) if timeout is None else timeout
         deadline = time.monotonic() + timeout
         self._in_raw = False
-        with self._left_usable(timeout):
+        with self._left_usable():
             self.transport.write(_EOT)
             try:
                 # What a board thread printed before the OK is dropped, as its output after.
                 await_ok(self.reader, self._step(deadline), None)
-                # Up to the "soft reboot" line, or straight to the banner if the board (or its
-                # translation) prints none.
-                while BANNER not in self.reader.buffer:
-                    reboot = self.reader.buffer.find(b"soft reboot")
-                    end = self.reader.buffer.find(b"\n", reboot) if reboot >= 0 else -1
-                    if end >= 0:
-                        del self.reader.buffer[: end + 1]
-                        break
-                    if shows_reset(self.reader.buffer):  # at the friendly prompt
-                        raise BoardRestarted
-                    self.reader.fill(deadline, "the board's soft reboot")
+                skip_reboot_line(self.reader, deadline)
             except BoardRestarted:  # it reset the hard way meanwhile (a watchdog?): as fresh
                 self.enter()
                 self.defined.clear()
@@ -196,17 +202,18 @@ class RawRepl:
         self.defined.clear()
         return bytes(out).removeprefix(b"\r\n")
 
-    def run_main(self, timeout: float = 5.0) -> None:
+    def run_main(self, timeout: float | None = None) -> None:
         """Soft-reset from the friendly prompt, so the board runs ``boot.py`` and ``main.py``.
 
         A reset at the raw prompt (:meth:`soft_reset`) skips ``main.py``. Leaves the raw REPL,
-        waits up to ``timeout`` s for ``>>>``, sends Ctrl-D and returns at once: the board now
-        belongs to ``main.py``, so close the link afterwards.
+        waits up to ``timeout`` s (``None``: 5 s within :attr:`limit`) for ``>>>``, sends
+        Ctrl-D and returns at once: the board now belongs to ``main.py``, so close the link.
         """
+        timeout = self.bounded(5.0) if timeout is None else timeout
         self.transport.write(b"\r\x02")
         self._in_raw = False
         with contextlib.suppress(NoAnswer):  # no prompt in time: reset all the same
-            self.reader.until(b">>>", time.monotonic() + timeout, "'>>>'", _drop)
+            self.reader.until(b">>>", time.monotonic() + timeout, "'>>>'", drop)
         self.transport.write(_EOT)
         self.reader.buffer.clear()
         self.defined.clear()
@@ -236,13 +243,15 @@ class RawRepl:
         connection's end mark (:mod:`~belay_gen.runtime.endmark`, never in stdout), so
         printed ``\x04`` bytes cannot end the answer early. ``idle`` takes what a board
         thread printed outside the program's output. A board reset raises
-        :class:`BoardResetError`. After ``timeout`` seconds the board is interrupted, brought
-        back to the raw prompt and :class:`DeviceTimeoutError` raised; a host
-        ``KeyboardInterrupt`` is handled the same way and re-raised.
+        :class:`BoardResetError`; an answer that ends without its end mark or frame, or
+        more than ``MAX_OUTPUT`` bytes kept for ``stdout``, :class:`ProtocolError` (see
+        :mod:`~belay_gen.runtime.answer`). After ``timeout`` seconds the board is
+        interrupted, brought back to the raw prompt and :class:`DeviceTimeoutError` raised;
+        a host ``KeyboardInterrupt`` is handled the same way and re-raised.
         """
         data = code.encode() if isinstance(code, str) else bytes(code)
         stdout = bytearray()
-        sink = stdout_callback or stdout.extend
+        sink = stdout_callback or collector(stdout, self.transport.description)
         marks = None if promised else self.end_mark.watch(sink)
         if marks is not None:
             data, sink, framed = self.end_mark.append_to(data), marks.feed, marks.done
@@ -302,9 +311,12 @@ class RawRepl:
         data = data or b"\n"
         if not self._in_raw:
             self.enter()
+        cap = self._programs_limit
+        if cap is not None:
+            timeout = cap if timeout is None else min(timeout, cap)
         deadline = None if timeout is None else time.monotonic() + timeout
         self._in_raw = False
-        with self._left_usable(timeout):
+        with self._left_usable():
             self._send(data, deadline, ending.idle, paste=paste)
             error = read_answer(
                 self.reader,
@@ -333,25 +345,18 @@ class RawRepl:
     def _send(
         self, code: bytes, deadline: float | None, idle: StdoutCallback | None, *, paste: bool
     ) -> None:
-        """Upload ``code`` in raw-paste mode if ``paste`` (plain raw from now on when the board
-        refuses or is too old), else in plain raw."""
-
-        def step() -> float | None:
-            return self._step(deadline)
-
+        """Upload ``code`` (see :func:`~belay_gen.runtime.paste.send_program`)."""
         before, self._idle_tail = self._idle_tail, b""
-        if paste:
-            answer, window = handshake(self.reader, step(), idle, before)
-            self._raw_paste = answer == ACCEPTED
-            if self._raw_paste:
-                return upload(self.reader, code, window, step, idle, self.on_sent)
-        send_plain(self.reader, code, step, idle, before, self.on_sent)
+        step = functools.partial(self._step, deadline)
+        accepted = send_program(self.reader, code, step, idle, before, self.on_sent, paste=paste)
+        if accepted is not None:  # plain raw from now on when the board refused
+            self._raw_paste = accepted
 
     # -- recovery ----------------------------------------------------------------------------
 
-    def _timed_out(self, what: str, timeout: float | None) -> DeviceTimeoutError:
+    def _timed_out(self, what: str, waited: float) -> DeviceTimeoutError:
         port = self.transport.description
-        limit = f" within {timeout:g} s" if timeout is not None else ""
+        limit = f" within {waited:.2g} s" if waited < 10 else f" within {waited:.0f} s"
         try:
             self.enter()
         except DeviceTimeoutError:
@@ -365,26 +370,31 @@ class RawRepl:
         )
 
     @contextlib.contextmanager
-    def _left_usable(self, timeout: float | None) -> Iterator[None]:
+    def _left_usable(self) -> Iterator[None]:
         """Around one exchange with the board: a silent board becomes DeviceTimeoutError
         (after Ctrl-C brought it back), and any other failure on our side (host Ctrl-C, a
         callback that raises, a ProtocolError) leaves the board at a usable prompt."""
+        started = time.monotonic()
         try:
             yield
         except NoAnswer as exc:
-            raise self._timed_out(exc.what, timeout) from None
+            raise self._timed_out(exc.what, time.monotonic() - started) from None
         except BoardRestarted:
-            self._in_raw = False
-            self.defined.clear()
-            raise BoardResetError(
-                f"{self.transport.description} reset while the call ran (boot text and a fresh"
-                " prompt arrived); the call may have run partly and was not run again"
-            ) from None
+            raise self.restarted() from None
         except (ConnectionLost, DeviceTimeoutError):
             raise  # the link itself failed (gone, or not taking data): nothing to recover
         except BaseException:
             self._recover_after_error()
             raise
+
+    def restarted(self) -> BoardResetError:
+        """The error for a board that reset during an exchange; its state is forgotten."""
+        self._in_raw = False
+        self.defined.clear()
+        return BoardResetError(
+            f"{self.transport.description} reset while the call ran (boot text and a fresh"
+            " prompt arrived); the call may have run partly and was not run again"
+        )
 
     def _recover_after_error(self) -> None:
         # The original error is the one to report; if this fails, the next call re-enters.
@@ -394,10 +404,6 @@ class RawRepl:
     # -- reading -----------------------------------------------------------------------------
 
     def _step(self, deadline: float | None) -> float:
-        """Deadline of one protocol step: ``answer_timeout`` from now, within ``deadline``."""
-        step = time.monotonic() + self.answer_timeout
+        """Deadline of one protocol step: ``step_timeout`` from now, within ``deadline``."""
+        step = time.monotonic() + self.step_timeout
         return step if deadline is None else min(step, deadline)
-
-
-def _drop(data: bytes) -> None:
-    """A sink for bytes nobody reads (what a board printed while being interrupted)."""

@@ -98,6 +98,19 @@ class Session:
         self._restore_owed = False
         self._connect(transport)
 
+    @property
+    def timeout(self) -> float | None:
+        """The default limit of each call (a Device's ``timeout``); it also bounds every wait
+        of the protocol (entering the raw REPL, a soft reset, recovery: ``RawRepl.limit``)."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self._timeout = value
+        repl: RawRepl | None = getattr(self, "repl", None)  # none before the first connect
+        if repl is not None:
+            repl.limit = value
+
     # -- connection -------------------------------------------------------------------------
     def _connect(self, transport: Transport | None = None) -> None:
         if transport is None:
@@ -111,7 +124,7 @@ class Session:
 
     def _setup(self, transport: Transport) -> None:
         """Bring the board behind ``transport`` to a known state and define our helpers."""
-        repl = RawRepl(transport)
+        repl = RawRepl(transport, limit=self.timeout)  # every wait within the timeout
         repl.on_sent = self._program_sent
         repl.enter()
         if not transport.reset_drops_link:
@@ -119,7 +132,11 @@ class Session:
         nonce = new_nonce()
         parser = FrameParser(nonce)
         startup = snippet("startup.py") if self.startup is None else self.startup
-        code = f"{MARKER_GLOBAL}={parser.nonce!r}\n{snippet('frames.py')}{startup}\n"
+        # The frame helpers are compiled on their own (exec of their text): functions keep
+        # their compiled unit's constants alive, which then are theirs only, not also those
+        # of the startup and probe code (about 300 B of board heap for the connection).
+        frames = f"exec({snippet('frames.py')!r})"
+        code = f"{MARKER_GLOBAL}={parser.nonce!r}\n{frames}\n{startup}\n"
         code += probe_program(RESULT_FUNCTION + "({})")
         answers: list[object] = []
         router = LineRouter(parser, None, lambda frame: answers.append(frame.value))
@@ -364,7 +381,8 @@ class Session:
     def _sync(self, step: Sync) -> SyncReport:
         from belay_gen.runtime.sync.folder import sync_folder
 
-        return sync_folder(self.repl, step.folder, **step.options)
+        with self.repl.programs_within(self.timeout):  # the listing, the receiver's setup
+            return sync_folder(self.repl, step.folder, **step.options)
 
 
 class SessionSetting:

@@ -520,3 +520,104 @@ def test_an_end_mark_that_never_came_is_passed_on_at_close() -> None:
     assert out == b"x"
     marks.close()
     assert out == b"x" + end.text[:5] and not marks.done()
+
+
+# -- an answer that ends without its end mark; bounded waits -----------------------------------
+
+
+def test_an_answer_without_its_end_mark_is_a_protocol_error_at_once() -> None:
+    # A board that ends the answer (\x04\x04>) but never printed the mark: a damaged answer,
+    # or no MicroPython. The host asks once (Ctrl-A: the banner) instead of waiting it out.
+    unmarked = iter([True])
+    board = ScriptedBoard(
+        lambda code: (b"ran\r\n", b"") if next(unmarked, False) else _marked(_echo_run)(code),
+        paste="no",
+    )
+    repl = RawRepl(ScriptedTransport(board))
+    with pytest.raises(ProtocolError, match="without its end mark"):
+        repl.exec("x = 1", timeout=60)
+    assert repl.exec("y = 2").stdout == b"ran 5\r\n"  # the board is back at the raw prompt
+
+
+@pytest.mark.board
+@pytest.mark.parametrize("pause", [0.8, 1.7])  # the program ends during the question; after
+def test_a_printed_end_then_silence_is_still_data(repl: RawRepl, pause: float) -> None:
+    # The program prints the raw REPL's own end, then keeps running silently for longer than
+    # the quiet period: the host's question (Ctrl-A) goes unanswered, so it waits on, and the
+    # banner the Ctrl-A brings after the real end is taken out, not seen as a reset.
+    code = f"import sys, time\nsys.stdout.write('a\\x04\\x04>')\ntime.sleep({pause})\nprint('b')"
+    assert _unix(repl.exec_or_raise(code, timeout=20)) == b"a\x04\x04>b\n"
+    assert not repl.drain_idle(None)  # nothing left over: no banner, no "reset"
+    assert _unix(repl.exec_or_raise("print(3)")) == b"3\n"
+
+
+@pytest.mark.board
+def test_output_kept_whole_is_capped(vrepl: RawRepl, monkeypatch: pytest.MonkeyPatch) -> None:
+    import belay_gen.runtime.answer as answer
+
+    monkeypatch.setattr(answer, "MAX_OUTPUT", 4096)
+    with pytest.raises(ProtocolError, match="pass stdout_callback"):
+        vrepl.exec("for i in range(100):\n    print('x' * 99)")
+    streamed = bytearray()
+    vrepl.exec("for i in range(100):\n    print('x' * 99)", stdout_callback=streamed.extend)
+    assert len(streamed) >= 10000  # a callback takes any amount
+
+
+def test_a_raw_paste_window_of_zero_is_a_protocol_error() -> None:
+    board = ScriptedBoard(_marked(_echo_run), paste="no")
+
+    def respond(data: bytes) -> bytes:
+        return b"R\x01\x00\x00" if data == b"\x05A\x01" else board(data)
+
+    repl = RawRepl(ScriptedTransport(respond))
+    with pytest.raises(ProtocolError, match="window of 0 bytes"):
+        repl.exec("x = 1" + "#" * 300)
+
+
+def test_the_limit_bounds_entering_the_raw_repl() -> None:
+    master, slave = pty.openpty()  # nothing behind it
+    tty.setraw(slave)
+    try:
+        with SerialTransport(os.ttyname(slave)) as transport:
+            repl = RawRepl(transport, limit=1.0)
+            assert repl.step_timeout == 1.0
+            with pytest.raises(DeviceTimeoutError, match="within 1 s"):
+                repl.enter()
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert RawRepl(ScriptedTransport(lambda data: b""), limit=0.01).step_timeout == 1.0  # MIN_WAIT
+    assert RawRepl(ScriptedTransport(lambda data: b"")).step_timeout == 5.0
+
+
+def test_the_sync_receivers_end_is_its_end_mark() -> None:
+    # A board thread printing the raw REPL's own end while the receiver ends cannot end it
+    # early: the receiver's call prints the end mark last.
+    from belay_gen.runtime.sync.wire import _finish
+
+    repl = RawRepl(ScriptedTransport(lambda data: b""))
+    mark = repl.end_mark.text
+    repl.reader.buffer += b"tick\x04\x04>tock" + mark + b"\x04\x04>"
+    _finish(repl)
+    assert not repl.reader.buffer
+    repl.reader.buffer += b"\x04Traceback (most recent call last):\r\nOSError: 28\r\n\x04>"
+    with pytest.raises(OSError):
+        _finish(repl)
+
+
+def test_a_line_that_looks_like_a_damaged_frame_is_kept_back_until_more_output() -> None:
+    import io
+
+    from belay_gen.runtime.codec import FrameParser
+    from belay_gen.runtime.output import LineRouter
+
+    frames: list[object] = []
+    stream = io.StringIO()
+    router = LineRouter(FrameParser("abcde"), stream, frames.append)
+    router.feed(b"go\n\x1eabXdeR:7\n")  # a flipped bit in the nonce: no frame
+    assert stream.getvalue() == "go\n"  # dropped if the call fails for want of its frame
+    router.feed(b"more\n")  # more output: it was the program's own
+    assert stream.getvalue() == "go\n\x1eabXdeR:7\nmore\n"
+    router.feed(b"\x1fx\n")
+    router.close()  # the end of the call passes it on too
+    assert stream.getvalue().endswith("more\n\x1fx\n") and not frames

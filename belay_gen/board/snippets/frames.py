@@ -8,13 +8,15 @@
 # type, "=<code> <size>" and the raw bytes after the newline for a bytes-like value, or "!"
 # (\x1e only): the end of a program that returns nothing.
 # A frame is one write, so a board thread printing meanwhile cannot split it; raw through
-# sys.stdout.buffer where the board has it (a bare "\n", not the console's "\r\n"). _belayB
-# says whether it has: else bytes travel as their repr, and other bytes-like types cannot.
+# sys.stdout.buffer where the board has it (a bare "\n", not the console's "\r\n"). Where it
+# has not, bytes travel as their repr (bytes is then in _belayP) and other bytes-like types
+# cannot. _belayP and _belayW are generator.py's too.
+# Every byte here stays on the board's heap for the whole connection (bytecode, constants,
+# and a slot in its globals per name), so the code is written for size: the session compiles
+# it on its own (runtime/session.py), and rare branches are short rather than fast.
 _belayP = (int, float, str, bool, list, tuple, dict, type(None))
-_belayB = 0
 try:
     _belayW = __import__("sys").stdout.buffer.write
-    _belayB = 1
 except Exception:
     _belayP += (bytes,)
 
@@ -23,26 +25,30 @@ except Exception:
 
 
 def _belay(v=None, k="\x1e"):
-    if v is None:
-        _belayW((k + _belayM + "\n").encode())
-        return
     t = type(v)
-    if t in _belayP:
-        _belayW((k + _belayM + repr(v) + "\n").encode())
-    elif _belayB and (t in (bytes, bytearray, memoryview) or t.__name__ == "array"):
+    if v is None:
+        p = ""
+    elif t in _belayP:
+        p = repr(v)
+    elif bytes not in _belayP and (t in (bytes, bytearray, memoryview) or t.__name__ == "array"):
+        # "=<code> <size>": y bytes, a bytearray, m memoryview, A<typecode><itemsize> array.
         n = len(v)
-        s = len(bytes(v[:1])) if n and t is not bytes and t is not bytearray else 1
-        c = "y" if t is bytes else "a" if t is bytearray else "m" if t is memoryview else "A"
-        if c == "A":
-            c += repr(v[:0])[7] + str(s)
-        h = ("%s%s=%s %d\n" % (k, _belayM, c, n * s)).encode()
-        if n * s > 512:  # no copy of a large value: two writes
-            _belayW(h)
+        s = len(bytes(v[:1])) if n else 1
+        if t.__name__ == "array":
+            c = "A" + repr(v[:0])[7] + str(s)
+        else:
+            c = "yam"[(bytes, bytearray, memoryview).index(t)]
+        n *= s
+        p = (k + _belayM + "=%s %d\n" % (c, n)).encode()
+        if n > 512:  # no copy of a large value: two writes
+            _belayW(p)
             _belayW(v)
         else:  # one write, so a board thread printing meanwhile cannot get in between
-            _belayW(h + bytes(v))
+            _belayW(p + bytes(v))
+        return
     else:
-        _belayW(("%s%s:%s %r\n" % (k, _belayM, t.__name__, v)).encode())
+        p = ":%s %r" % (t.__name__, v)
+    _belayW((k + _belayM + p + "\n").encode())
 
 
 def _belayE():

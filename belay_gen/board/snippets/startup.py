@@ -4,6 +4,7 @@ for __belay_m in ("binascii", "errno", "hashlib", "machine", "os", "sys", "time"
         globals()[__belay_m] = __import__(__belay_m)
     except ImportError:
         pass
+del __belay_m  # a global name less: the board's globals table grows when full
 try:
     from machine import ADC, I2C, Pin, PWM, SPI, Timer
 except ImportError:

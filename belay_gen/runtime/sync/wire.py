@@ -9,6 +9,10 @@ It answers ``R<size>\\n`` once (the largest batch it accepts), then ``A`` after 
 the ``A``, so at most one batch is in flight: the board reads it whole into RAM before it
 touches flash, and its small receive buffer cannot overflow.
 
+The call ends with the connection's end mark (:mod:`~belay_gen.runtime.endmark`), so a
+board thread that prints ``\\x04\\x04>`` cannot end the receiver's answer early; its end is
+read as any answer's (:func:`~belay_gen.runtime.answer.read_answer`).
+
 If the board stops answering, the host sends one batch worth of zero bytes. Whatever the
 receiver was waiting for, that ends with a bad header or trailer, so it stops, removes its
 temp file and restores Ctrl-C; then the raw prompt is re-entered as usual.
@@ -31,6 +35,7 @@ from belay_gen.errors import (
     PyboardException,
     SyncTransferError,
 )
+from belay_gen.runtime.answer import BoardRestarted, collector, read_answer
 from belay_gen.runtime.repl import RawRepl
 from belay_gen.runtime.snippets import define_once
 from belay_gen.runtime.sync.operations import (
@@ -42,7 +47,7 @@ from belay_gen.runtime.sync.operations import (
     write_operations,
 )
 from belay_gen.runtime.tracebacks import board_exception
-from belay_gen.runtime.transport.reader import NoAnswer, Reader
+from belay_gen.runtime.transport.reader import NoAnswer
 
 _SLOWEST_RATE = 960.0  # bytes/s of a 9600-baud link: how long a batch may take to arrive
 _EROFS = 30
@@ -61,24 +66,31 @@ def send_operations(
     ``on_batch`` is called after the board acknowledged each batch. Raises
     :class:`SyncTransferError` when the board reports a failure (a full or read-only
     filesystem ...) and :class:`DeviceTimeoutError` when it stops answering; either way the
-    board is left at the raw prompt with no half-written file.
+    board is left at the raw prompt with no half-written file. A board that resets meanwhile
+    raises :class:`BoardResetError`.
     """
     define_once(repl, "sync_receiver.py")
     transport = repl.transport
     reader = repl.reader
-    step = repl.answer_timeout
+    step = repl.step_timeout
     size = batch_size
     sent = 0
     current = "the receiver"
     try:
         # A short call in plain raw mode, run by hand: the program keeps reading stdin.
-        transport.write(f"__belay_sync_recv({batch_size})\x04".encode())
+        call = repl.end_mark.append_to(f"__belay_sync_recv({batch_size})".encode())
+        transport.write(call + b"\x04")
         if reader.take(2, time.monotonic() + step, "the raw REPL's OK") != b"OK":
             raise ProtocolError(f"{transport.description} did not accept the sync receiver")
         ready = reader.take(1, time.monotonic() + step, "the receiver's ready line")
         if ready != b"R":
-            _fail_before_start(reader, ready, step, transport.description)
-        size = int(reader.until(b"\n", time.monotonic() + step, "the receiver's ready line"))
+            _fail_before_start(repl, ready)
+        line = reader.until(b"\n", time.monotonic() + step, "the receiver's ready line")
+        if not line.strip().isdigit():
+            raise ProtocolError(
+                f"{transport.description} answered {line[:40]!r} to the sync receiver"
+            )
+        size = int(line)
         for batch in batches(operations, size):
             if batch.paths:
                 current = batch.paths[-1]
@@ -87,7 +99,7 @@ def send_operations(
             deadline = time.monotonic() + step + len(batch.data) / _SLOWEST_RATE
             answer = reader.take(1, deadline, f"an acknowledgement while writing {current}")
             if answer == b"E":
-                _fail(reader, step, transport.description)
+                _fail(repl)
             if answer != b"A":
                 raise ProtocolError(
                     f"{transport.description} answered {answer!r} to a sync batch"
@@ -95,9 +107,11 @@ def send_operations(
                 )
             if on_batch is not None:
                 on_batch(batch)
-        _finish(reader, step)
+        _finish(repl)
     except NoAnswer as exc:
         raise _stopped_answering(repl, size, current, str(exc)) from None
+    except BoardRestarted:
+        raise repl.restarted() from None
     except (SyncTransferError, PyboardException, FeatureUnavailableError, ConnectionLost):
         raise  # the receiver already ended and the board is at the raw prompt (or gone)
     except BaseException:
@@ -112,21 +126,23 @@ def write_files(repl: RawRepl, files: Mapping[str, bytes]) -> int:
     return send_operations(repl, write_operations(files.items()))
 
 
-def _finish(reader: Reader, step: float) -> None:
-    """Read the end of the raw-REPL answer: stdout, error text, prompt."""
-    deadline = time.monotonic() + step
-    reader.until(b"\x04", deadline, "the end of the receiver's output")
-    error = reader.until(b"\x04", deadline, "the end of the receiver's error output")
-    reader.take(1, deadline, "the raw prompt")
+def _finish(repl: RawRepl) -> None:
+    """Read the end of the receiver's raw-REPL answer (its output, dropped, through the end
+    mark; error text; prompt) and raise the board's exception if it raised."""
+    port = repl.transport.description
+    marks = repl.end_mark.watch(collector(bytearray(), port))
+    deadline = time.monotonic() + repl.step_timeout
+    error = read_answer(repl.reader, deadline, marks.feed, promised=True, framed=marks.done)
     if error:
         raise board_exception(error.decode("utf-8", "replace"))
 
 
-def _fail_before_start(reader: Reader, first: bytes, step: float, port: str) -> None:
+def _fail_before_start(repl: RawRepl, first: bytes) -> None:
     """The receiver raised before it was ready (e.g. no ``micropython.kbd_intr``)."""
-    reader.buffer[:0] = first
+    port = repl.transport.description
+    repl.reader.buffer[:0] = first
     try:
-        _finish(reader, step)
+        _finish(repl)
     except PyboardException as exc:
         if exc.exc_type in ("AttributeError", "ImportError", "NameError"):
             raise FeatureUnavailableError(
@@ -137,9 +153,10 @@ def _fail_before_start(reader: Reader, first: bytes, step: float, port: str) -> 
     raise ProtocolError(f"the sync receiver on {port} ended before it was ready")
 
 
-def _fail(reader: Reader, step: float, port: str) -> None:
-    line = reader.until(b"\n", time.monotonic() + step, "the receiver's error")
-    _finish(reader, step)
+def _fail(repl: RawRepl) -> None:
+    port = repl.transport.description
+    line = repl.reader.until(b"\n", time.monotonic() + repl.step_timeout, "the receiver's error")
+    _finish(repl)
     try:
         errno, path, text = ast.literal_eval(line.decode("utf-8", "replace").strip())
     except (ValueError, SyntaxError, TypeError):
