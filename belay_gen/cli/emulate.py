@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Any
 
 import click
 
 from belay_gen.cli.emulate_network import WEBREPL_PASSWORD_ENV, NetworkOptions
+from belay_gen.cli.options import FiniteFloat
 from belay_gen.emulator.faults import DEFAULT_KINDS, FAULT_KINDS
 from belay_gen.emulator.profiles import PROFILES
 
@@ -22,21 +21,6 @@ def _size(value: str | None) -> int | None:
         return parse_size(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--heap") from None
-
-
-class _Finite(click.FloatRange):
-    """A :class:`click.FloatRange` that also refuses ``nan``, ``inf`` (which it lets by) and
-    numbers above ``limit`` (a sleep that long overflows)."""
-
-    def __init__(self, *, limit: float, **bounds: Any) -> None:
-        super().__init__(**bounds)
-        self.limit = limit
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        number = super().convert(value, param, ctx)
-        if not (math.isfinite(number) and number <= self.limit):
-            self.fail(f"{value!r} is not a finite number up to {self.limit:g}", param, ctx)
-        return number
 
 
 def _kinds(text: str) -> tuple[str, ...]:
@@ -87,7 +71,7 @@ def _kinds(text: str) -> tuple[str, ...]:
 )
 @click.option(
     "--faults-every",
-    type=_Finite(min=0.01, limit=86400),
+    type=FiniteFloat(min=0.01, limit=86400),
     default=None,
     help="Inject a random fault about every N seconds.",
 )
@@ -101,14 +85,14 @@ def _kinds(text: str) -> tuple[str, ...]:
 @click.option(
     "--stall",
     "stall_s",
-    type=_Finite(min=0, min_open=True, limit=3600),
+    type=FiniteFloat(min=0, min_open=True, limit=3600),
     default=2.0,
     show_default=True,
     help="How long a 'stall', 'slow' or 'drop' fault lasts, in seconds.",
 )
 @click.option(
     "--slow-cpu",
-    type=_Finite(min=1, limit=1000),
+    type=FiniteFloat(min=1, limit=1000),
     default=None,
     metavar="FACTOR",
     help="Run the board FACTOR times slower throughout (a slow CPU).",

@@ -4,6 +4,7 @@ thing everywhere (``--mpy-cross-binary PATH`` sends .mpy; build's ``--mpy-cross`
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -117,12 +118,27 @@ def password_for(port: str, password: str | None) -> str | None:
     return value
 
 
+class FiniteFloat(click.FloatRange):
+    """A :class:`click.FloatRange` that also refuses ``nan``, ``inf`` (which it lets by) and
+    numbers above ``limit`` (a sleep that long overflows)."""
+
+    def __init__(self, *, limit: float, **bounds: Any) -> None:
+        super().__init__(**bounds)
+        self.limit = limit
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not (math.isfinite(number) and number <= self.limit):
+            self.fail(f"{value!r} is not a finite number up to {self.limit:g}", param, ctx)
+        return number
+
+
 TIMEOUT_OPTION = click.option(
     "--timeout",
-    type=float,
+    type=FiniteFloat(min=0, min_open=True, limit=30 * 86400),
     default=None,
     metavar="SECONDS",
-    help="Interrupt the code after SECONDS.",
+    help="Interrupt a program on the board that runs longer than SECONDS.",
 )
 
 #: The keyword of Belay's ``sync(mpy_cross_binary=...)``.

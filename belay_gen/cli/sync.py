@@ -16,6 +16,7 @@ from belay_gen.cli.options import (
     NO_MINIFY_OPTION,
     PORT_ARGUMENT,
     PORT_HELP,
+    TIMEOUT_OPTION,
     password_options,
 )
 from belay_gen.cli.ports import resolve_port, shift_port
@@ -46,6 +47,7 @@ BAR_AFTER_S = 0.5
 @NO_MINIFY_OPTION
 @MPY_CROSS_BINARY_OPTION
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@TIMEOUT_OPTION
 @password_options
 def sync_command(
     port: str | None,
@@ -58,12 +60,15 @@ def sync_command(
     no_minify: bool,
     mpy_cross_binary: Path | None,
     dry_run: bool,
+    timeout: float | None,
     password: str | None,
 ) -> None:
     """Mirror FOLDER (or one file) onto the board at PORT: send changed files, delete the rest.
 
     When --dst is /, boot.py, webrepl_cfg.py and lib/ are always kept (--keep adds to them;
-    only --keep-none drops them). Every deletion is named.
+    only --keep-none drops them). Every deletion is named. --timeout bounds each program the
+    sync runs on the board (the listing, each batch of files) and each wait for an answer;
+    without it the listing may take 300 s.
     """
     from belay_gen.errors import BelayError
     from belay_gen.runtime.sync.folder import sync_folder
@@ -77,7 +82,8 @@ def sync_command(
     keep_arg = _keep_argument(dst, keep, keep_all=keep_all, keep_none=keep_none)
     bar = SyncProgressBar()
     try:
-        with connect(resolve_port(port), password) as repl:
+        with connect(resolve_port(port), password) as repl, repl.programs_within(timeout):
+            repl.limit = timeout
             report = sync_folder(
                 repl,
                 folder,

@@ -45,6 +45,9 @@ def _argument_cases() -> list[Case]:
         ("exec http scheme", ("exec", "http://127.0.0.1:1/", "1"), "error"),
         ("exec negative timeout", ("exec", "--timeout", "-1", _NO_PORT, "1"), "error"),
         ("exec timeout not a number", ("exec", "--timeout", "soon", _NO_PORT, "1"), "error"),
+        ("exec timeout nan", ("exec", "--timeout", "nan", _NO_PORT, "1"), "error"),
+        ("sync timeout nan", ("sync", "--timeout", "nan", _NO_PORT, "."), "error"),
+        ("sync timeout zero", ("sync", "--timeout", "0", _NO_PORT, "."), "error"),
         (
             "exec missing password file",
             ("exec", "--password-file", "/nonexistent", "ws://127.0.0.1:1", "1"),

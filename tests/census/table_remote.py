@@ -20,7 +20,7 @@ from tests.census.steps import (
 #: the census: the listing may legitimately be silent while it hashes a large file).
 _SYNC_LISTING = (
     "runtime/sync/folder.py _LIST_TIMEOUT, cli/sync.py: a board silent (or trickling bytes) in"
-    " the middle of sync's listing is waited on 300 s; `belay-gen sync` has no --timeout"
+    " the middle of sync's listing is waited on 300 s by default (`sync --timeout` bounds it)"
 )
 
 
@@ -185,6 +185,10 @@ def _board_cases() -> list[Case]:
         expect = "any" if command == "terminal" else "error"
         known = _SYNC_LISTING if command == "sync" and name in ("half-frame", "trickle") else ""
         cases.append(Case(BOARD, f"{command} {name}", args, steps, expect, known=known))
+    for name in ("half-frame", "trickle"):  # the same boards, with the user's deadline
+        args = ("sync", "--timeout", "2", "{port}", "src")
+        steps = (fake_board(name), write("src/a.py", "A = 1\n"))
+        cases.append(Case(BOARD, f"sync --timeout 2 {name}", args, steps, "error"))
     return cases
 
 
