@@ -125,13 +125,15 @@ def read_answer(
     promised: bool = False,
     framed: Callable[[], bool] = lambda: False,
     idle: Callable[[bytes], None] | None = None,
+    silence: float | None = None,
 ) -> bytes:
     """Read a program's answer through the final ``>``: stdout goes to ``sink`` as it
     arrives; returns the error text (empty when the program raised nothing).
 
     ``promised``: the program ends by printing a result frame; ``framed()`` says whether it
     came. Bytes a board thread printed between the end of stdout and the prompt go to
-    ``idle``. Raises :class:`~belay_gen.runtime.transport.reader.NoAnswer` at ``deadline``,
+    ``idle``. ``silence``: the longest the board may say nothing (``None``: until
+    ``deadline``). Raises :class:`~belay_gen.runtime.transport.reader.NoAnswer` at ``deadline``,
     :class:`BoardRestarted` when the board reset meanwhile and :class:`ProtocolError` when
     the board ended the answer without the promised frame (see :class:`EndCheck`).
     """
@@ -146,7 +148,7 @@ def read_answer(
         if framed() or not promised:
             buf.clear()
             return b""
-    check = EndCheck(reader, deadline)
+    check = EndCheck(reader, deadline, silence)
     tail = b""
     while True:
         raw = _binary_left(framed)
@@ -200,9 +202,12 @@ class EndCheck:
     """The waits of one answer, with the question an apparent end may raise (see above):
     :meth:`fill` asks it once the link was ``QUIET`` s silent after one."""
 
-    def __init__(self, reader: Reader, deadline: float | None) -> None:
+    def __init__(
+        self, reader: Reader, deadline: float | None, silence: float | None = None
+    ) -> None:
         self.reader = reader
         self.deadline = deadline
+        self.silence = silence
         #: An apparent end (``\\x04 text \\x04>``) passed as data.
         self.apparent = False
         #: The question went out (once per answer) and the board did not answer it.
@@ -218,7 +223,14 @@ class EndCheck:
                 except NoAnswer:
                     self._ask()
                 return
-        self.reader.fill(self.deadline, what)
+        self.reader.fill(self._until(), what)
+
+    def _until(self) -> float | None:
+        """The answer's deadline, or sooner when the board may be silent only so long."""
+        if self.silence is None:
+            return self.deadline
+        quiet = time.monotonic() + self.silence
+        return quiet if self.deadline is None else min(quiet, self.deadline)
 
     def _ask(self) -> None:
         """Ctrl-A: the banner alone means the board is at its raw prompt (the program is

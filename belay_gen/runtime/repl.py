@@ -76,6 +76,9 @@ class RawRepl:
         self.answer_timeout = answer_timeout
         self.limit = limit
         self._programs_limit: float | None = None  # see programs_within
+        #: The longest a program's answer may go silent (``None``: until its timeout); set
+        #: by callers whose programs print steadily, as sync's listing does.
+        self.silence: float | None = None
         #: Buffered reads from the link with deadlines (bytes past one answer stay for the
         #: next); the sync receiver's protocol reads through it too.
         self.reader = Reader(transport)
@@ -325,6 +328,7 @@ class RawRepl:
                 promised=ending.promised,
                 framed=ending.framed,
                 idle=ending.idle,
+                silence=self.silence,
             )
         self._in_raw = True
         return error.decode("utf-8", "replace")

@@ -6,6 +6,8 @@
 #   d 0 <repr(path)>             a folder (path relative to the root)
 #   <hex> <size> <repr(path)>    a file; <hex> is the first `hexlen` hex digits of its sha256
 # sha256 where hashlib has it, else binascii.crc32, else FNV-1a written in Python (slow).
+# While a large file is hashed, an empty line goes out every second or so: the host takes a
+# listing that completes no line for a few seconds for a board that stopped answering.
 def __belay_sync_hashes(root, hexlen):
     import os
 
@@ -22,8 +24,10 @@ def __belay_sync_hashes(root, hexlen):
         except ImportError:
             algo = "fnv1a32"
     from binascii import hexlify
+    from time import time
 
     buf = bytearray(2048)
+    k = [time()]
     mv = memoryview(buf)
 
     def digest(path):
@@ -33,6 +37,9 @@ def __belay_sync_hashes(root, hexlen):
                 n = f.readinto(buf)
                 if not n:
                     break
+                if time() - k[0] >= 1:
+                    print()
+                    k[0] = time()
                 if new:
                     h.update(mv[:n])
                 elif crc32:

@@ -25,6 +25,7 @@ from belay_gen.runtime.implementation import probe
 from belay_gen.runtime.repl import RawRepl
 from belay_gen.runtime.snippets import define_once, snippet
 from belay_gen.runtime.sync.hashes import HEX_DIGITS
+from belay_gen.runtime.sync.listing import LineProgress
 from belay_gen.runtime.sync.local import BoardMpyCross, Preparer, TransformCache, local_tree
 from belay_gen.runtime.sync.operations import DEFAULT_BATCH, Batch, Content, content_bytes
 from belay_gen.runtime.sync.plan import (
@@ -50,6 +51,8 @@ __all__ = [
 ProgressUpdate = Callable[..., object]
 
 _LIST_TIMEOUT = 300.0  # hashing every file of a large filesystem on a slow board
+#: The longest sync's listing may go without completing a line (see sync_hashes.py).
+LISTING_STALL = 5.0
 
 
 @dataclass(frozen=True)
@@ -179,12 +182,17 @@ def _apply(
 def fetch_remote(repl: RawRepl, dst: str) -> RemoteTree:
     """List and hash every file under ``dst`` on the board, in one exec."""
     call = f"__belay_sync_hashes({dst!r},{HEX_DIGITS})\n"
-    if "sync_hashes.py" in repl.defined:
-        stdout = repl.exec_or_raise(call, timeout=_LIST_TIMEOUT)
-    else:  # define and run in one exec: a no-change sync stays one round trip
-        stdout = repl.exec_or_raise(snippet("sync_hashes.py") + call, timeout=_LIST_TIMEOUT)
-        repl.defined.add("sync_hashes.py")
-    return parse_listing(stdout.decode("utf-8", "replace"))
+    code = call if "sync_hashes.py" in repl.defined else snippet("sync_hashes.py") + call
+    # The listing completes a line (a blank one while it hashes a large file) every second
+    # or so: a board silent, or trickling bytes, for LISTING_STALL s has stopped answering.
+    listing = LineProgress(LISTING_STALL, repl.transport.description)
+    saved, repl.silence = repl.silence, LISTING_STALL
+    try:
+        repl.exec_or_raise(code, timeout=_LIST_TIMEOUT, stdout_callback=listing.feed)
+    finally:
+        repl.silence = saved
+    repl.defined.add("sync_hashes.py")  # defined and run in one exec: one round trip
+    return parse_listing(listing.text())
 
 
 def _progress(callback: ProgressUpdate | None, **fields: object) -> None:
