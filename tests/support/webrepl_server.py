@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from belay_gen.emulator.websocket import frame
 from belay_gen.errors import BelayError
 from belay_gen.runtime.transport.serial import SerialTransport
 
@@ -222,14 +223,7 @@ def recv_frame(conn: socket.socket) -> tuple[int, bytes]:
 
 def send_frame(conn: socket.socket, opcode: int, payload: bytes) -> None:
     """One unmasked server frame."""
-    size = len(payload)
-    if size < 126:
-        header = struct.pack("!BB", 0x80 | opcode, size)
-    elif size < 1 << 16:
-        header = struct.pack("!BBH", 0x80 | opcode, 126, size)
-    else:
-        header = struct.pack("!BBQ", 0x80 | opcode, 127, size)
-    conn.sendall(header + payload)
+    conn.sendall(frame(opcode, payload))
 
 
 @contextmanager
