@@ -70,7 +70,7 @@ def run_with_helpers(session: Session, code: str, **options: Any) -> Any:
     own, so the code's line numbers stay its own) when this connection lacks them."""
     with session.lock, helper_frames_hidden():
         if _KEY not in session.repl.defined:
-            session.run(HELPERS)
+            session.run(HELPERS, idempotent=True)  # definitions only: safe to send again
             session.repl.defined.add(_KEY)
         return session.run(code, **options)
 
