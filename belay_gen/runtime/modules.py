@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from belay_gen.runtime.codec import RESULT_FUNCTION
-from belay_gen.runtime.session import Exec, Session
+from belay_gen.runtime.history import Exec
+from belay_gen.runtime.session import Session
 
 
 def install_module(

@@ -26,8 +26,7 @@ from belay_gen.runtime.codec import (
     FrameParser,
     new_nonce,
 )
-from belay_gen.runtime.history import Exec as Exec  # re-exported: modules.py imports it here
-from belay_gen.runtime.history import History, Sync
+from belay_gen.runtime.history import Exec, History, Sync
 from belay_gen.runtime.implementation import Implementation, probe_program
 from belay_gen.runtime.output import STDOUT, LineRouter
 from belay_gen.runtime.repl import RawRepl
