@@ -26,8 +26,9 @@ tests/emulator/, F: tests/reliability/.
 7. A looping ``main.py`` locks every later connect out. E/test_lifecycle.py:
    test_a_looping_main_py_is_interrupted_by_a_connecting_client.
 8. A board silent after ``OK`` hangs connect and ``sync``. R/test_robust.py:
-   test_connect_to_a_board_silent_after_ok_times_out (a scripted board); here, connect and
-   ``sync`` on the virtual board.
+   test_connect_to_a_board_silent_after_ok_times_out (a scripted board);
+   F/test_deadlines.py: connect and ``sync`` on the virtual board end within the Device's
+   timeout.
 9. 300 MB of output or one 32 MB line: host memory without bound. R/test_robust.py:
    test_a_call_streaming_megabytes_keeps_no_copy, test_an_endless_line_is_passed_on_in_pieces,
    test_a_long_result_line_still_comes_back.
@@ -50,9 +51,8 @@ import pytest
 import belay_gen as belay
 from belay_gen.emulator.profiles import get_profile
 from belay_gen.emulator.relay import VirtualBoard
-from belay_gen.errors import DeviceTimeoutError
 from tests.support.requirements import require_board
-from tests.support.virtual_boards import SilentAfterOk, profile_board
+from tests.support.virtual_boards import profile_board
 
 pytestmark = pytest.mark.board
 
@@ -93,28 +93,6 @@ def test_row_5_a_real_heap_exhaustion_arrives_as_memory_error(tmp_path: Path) ->
         with pytest.raises(MemoryError):
             device("x = bytearray(64 * 1024)")  # more than a 36K board has
         assert device("len(bytearray(1024))") == 1024  # and the board goes on
-
-
-def test_row_8_connect_to_a_board_silent_after_ok_ends_at_its_deadline(tmp_path: Path) -> None:
-    with profile_board("esp32", tmp_path) as board:
-        silent = SilentAfterOk()
-        board.faults = silent
-        silent.armed = True
-        with pytest.raises(DeviceTimeoutError):
-            belay.Device(board.path, timeout=2)
-
-
-def test_row_8_sync_to_a_board_silent_after_ok_ends_at_its_deadline(tmp_path: Path) -> None:
-    folder = tmp_path / "src"
-    folder.mkdir()
-    (folder / "a.py").write_text("A = 1\n" * 50)
-    with profile_board("esp32", tmp_path / "board") as board:
-        silent = SilentAfterOk()
-        board.faults = silent
-        with belay.Device(board.path, timeout=2) as device:
-            silent.armed = True
-            with pytest.raises(DeviceTimeoutError):
-                device.sync(folder)
 
 
 def test_found_unique_short_string_arguments_do_not_exhaust_a_small_board(
