@@ -16,6 +16,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
+from benchmarks.bench_task import task_calls
 from benchmarks.common import board_process, print_table
 from benchmarks.sync_clients import module_text
 
@@ -38,23 +39,9 @@ def mem_free(path: str) -> int:
 
 
 def _define_tasks(device: Any) -> None:
-    """Three tasks, as in bench_task, each called once."""
-
-    @device.task
-    def noop():  # type: ignore[no-untyped-def]
-        return None
-
-    @device.task
-    def add(a, b):  # type: ignore[no-untyped-def]
-        return a + b
-
-    @device.task
-    def kilobyte():  # type: ignore[no-untyped-def]
-        return "x" * 1024
-
-    noop()
-    add(1, 2)
-    kilobyte()
+    """bench_task's three tasks, each called once."""
+    for call in task_calls(device):
+        call()
 
 
 def _ours(path: str) -> Any:

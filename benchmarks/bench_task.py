@@ -22,7 +22,7 @@ def _connect_ms(make: object, repeat: int = 15) -> float:
     return statistics.median(samples) * 1000
 
 
-def _task_calls(device: Any) -> list[Callable[[], object]]:
+def task_calls(device: Any) -> list[Callable[[], object]]:
     """The three measured calls, as tasks of ``device`` (belay-gen's or Belay's)."""
 
     @device.task
@@ -47,7 +47,7 @@ def run(repeat: int = 300) -> None:
 
     with board_process() as path:
         ours = belay_gen.Device(path)
-        calls = _task_calls(ours)
+        calls = task_calls(ours)
         repl = ours.session.repl  # the same link, without the task layer
         # The floor for each call: a bare raw exec that prints the same value's repr (any
         # result channel has to), on the same link without the task layer.
@@ -62,7 +62,7 @@ def run(repeat: int = 300) -> None:
 
         with redirect_stdout(io.StringIO()):
             theirs_device = belay.Device(path)
-            theirs = interleaved_medians_ms(_task_calls(theirs_device), repeat)
+            theirs = interleaved_medians_ms(task_calls(theirs_device), repeat)
             theirs_device.close()
             belay_connect = _connect_ms(lambda: belay.Device(path))
         our_connect = _connect_ms(lambda: belay_gen.Device(path))
