@@ -23,7 +23,7 @@ from belay_gen.runtime.codec import (
     new_nonce,
 )
 from belay_gen.runtime.output import LineRouter
-from belay_gen.runtime.transport.base import Transport
+from tests.support.scripted_transport import ChunkTransport
 
 
 @pytest.fixture
@@ -225,7 +225,11 @@ def test_a_binary_answer_with_ctrl_d_inside_ends_at_its_real_end() -> None:
     router, frames, _ = _router("abcde")
     chunks = [head + payload[:10], payload[10:] + b"\x04", b"\x04>"]
     error = read_answer(
-        Reader(_Chunks(*chunks)), time.monotonic() + 2, router.feed, promised=True, framed=router
+        Reader(ChunkTransport(*chunks)),
+        time.monotonic() + 2,
+        router.feed,
+        promised=True,
+        framed=router,
     )
     assert error == b""
     assert frames == [Frame(RESULT, payload)]
@@ -259,22 +263,6 @@ def test_nonces_differ_and_never_need_escaping() -> None:
     nonces = {new_nonce() for _ in range(200)}
     assert len(nonces) == 200
     assert all(nonce.isalnum() and nonce.isascii() for nonce in nonces)
-
-
-class _Chunks(Transport):
-    """Hands out scripted chunks, then nothing."""
-
-    def __init__(self, *chunks: bytes) -> None:
-        self.chunks = list(chunks)
-
-    def write(self, data: bytes) -> None:
-        pass
-
-    def read(self, timeout: float | None) -> bytes:
-        return self.chunks.pop(0) if self.chunks else b""
-
-    def close(self) -> None:
-        pass
 
 
 def test_a_board_without_a_binary_stdout_prints_its_frames(

@@ -16,6 +16,7 @@ from belay_gen.errors import BoardResetError, DeviceTimeoutError, PyboardExcepti
 from belay_gen.runtime.codec import FrameParser
 from belay_gen.runtime.output import MAX_LINE, LineRouter
 from belay_gen.runtime.transport.base import Transport
+from tests.support.scripted_transport import ChunkTransport
 
 
 @pytest.fixture
@@ -253,29 +254,13 @@ def test_board_exceptions_arrive_as_their_host_class(
 # -- the end of an answer, byte by byte -----------------------------------------------------------
 
 
-class _Chunks(Transport):
-    """Hands out scripted chunks, then nothing."""
-
-    def __init__(self, *chunks: bytes) -> None:
-        self.chunks = list(chunks)
-
-    def write(self, data: bytes) -> None:
-        pass
-
-    def read(self, timeout: float | None) -> bytes:
-        return self.chunks.pop(0) if self.chunks else b""
-
-    def close(self) -> None:
-        pass
-
-
 def _answer(*chunks: bytes, promised: bool, framed: bool = False) -> tuple[bytes, bytes, bytes]:
     from belay_gen.runtime.answer import read_answer
     from belay_gen.runtime.transport.reader import Reader
 
     out, idle = bytearray(), bytearray()
     error = read_answer(
-        Reader(_Chunks(*chunks)),
+        Reader(ChunkTransport(*chunks)),
         time.monotonic() + 1,
         out.extend,
         promised=promised,

@@ -114,3 +114,21 @@ class ScriptedBoard:
         self.remain = self.window
         self.credit = 2 * self.window  # the header's window plus its trailing \x01 grant
         return b"R\x01" + self.window.to_bytes(2, "little") + b"\x01"
+
+
+class ChunkTransport(Transport):
+    """Hands out scripted chunks, one per ``read``, then nothing; writes are dropped."""
+
+    description = "chunks"
+
+    def __init__(self, *chunks: bytes) -> None:
+        self.chunks = list(chunks)
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def read(self, timeout: float | None) -> bytes:
+        return self.chunks.pop(0) if self.chunks else b""
+
+    def close(self) -> None:
+        pass
